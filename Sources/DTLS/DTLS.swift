@@ -1,0 +1,1 @@
+// Module DTLS: see ../../README.md (Layout) for what it holds.

@@ -1,0 +1,1 @@
+// Module ICE: see ../../README.md (Layout) for what it holds.

@@ -1,0 +1,1 @@
+// Module PeerConnection: see ../../README.md (Layout) for what it holds.

@@ -1,0 +1,1 @@
+// Module RTP: see ../../README.md (Layout) for what it holds.

@@ -1,0 +1,1 @@
+// Module SDP: see ../../README.md (Layout) for what it holds.

@@ -1,0 +1,1 @@
+// Module SRTP: see ../../README.md (Layout) for what it holds.

@@ -1,0 +1,1 @@
+// Module STUN: see ../../README.md (Layout) for what it holds.
