@@ -8,9 +8,19 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tandem", targets: ["tandem"]),
+        // Engine modules as libraries, for the fuzz package (Fuzz/) and for embedding.
+        .library(name: "TandemBase", targets: ["TandemBase"]),
+        .library(name: "STUN", targets: ["STUN"]),
+        .library(name: "ICE", targets: ["ICE"]),
+        .library(name: "DTLS", targets: ["DTLS"]),
+        .library(name: "SRTP", targets: ["SRTP"]),
+        .library(name: "RTP", targets: ["RTP"]),
+        .library(name: "SDP", targets: ["SDP"]),
+        .library(name: "PeerConnection", targets: ["PeerConnection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries (one system-library target each) and the shims for what Swift cannot import.
@@ -29,14 +39,32 @@ let package = Package(
         .target(name: "SDP", dependencies: ["TandemBase"]),
         .target(name: "PeerConnection", dependencies: ["TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP"]),
 
+        // An in-memory network on virtual time for tests and benchmarks of the sans-IO cores.
+        .target(name: "NetworkSimulation", dependencies: ["TandemBase"]),
+
+        // Runtime: sockets, timers and the async API around the sans-IO Peer.
+        .target(name: "TandemRuntime", dependencies: [
+            "TandemBase", "PeerConnection",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .target(name: "HTTPLite", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        // The WebRTC echo-test server and client (design notes §5).
+        .target(name: "EchoPeer", dependencies: ["TandemRuntime", "HTTPLite", "SDP", "RTP"]),
+
         // Command-line entry point.
         .executableTarget(name: "tandem", dependencies: [
-            "PeerConnection",
+            "EchoPeer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "EngineTests", dependencies: [
             "TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "PeerConnection",
+            "TandemRuntime", "HTTPLite", "EchoPeer", "NetworkSimulation",
         ]),
     ],
     swiftLanguageModes: [.v6]

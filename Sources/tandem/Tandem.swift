@@ -4,7 +4,7 @@ import ArgumentParser
 struct Tandem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem",
-        abstract: "Tandem remote assistance: session engine, echo peer and (later) signaling service.",
-        subcommands: []
+        abstract: "Tandem remote assistance: WebRTC session engine and echo peer.",
+        subcommands: [EchoCommand.self, EchoClientCommand.self]
     )
 }

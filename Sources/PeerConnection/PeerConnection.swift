@@ -1,1 +1,0 @@
-// Module PeerConnection: see ../../README.md (Layout) for what it holds.

@@ -1,0 +1,70 @@
+import DTLS
+import ICE
+import RTP
+import SRTP
+import TandemBase
+
+/// Settings for one Peer (one helper–sharer session's transport).
+public struct PeerConfiguration: Sendable {
+    /// STUN servers for server-reflexive candidates (RFC 8445 §5.1.1.2).
+    public var stunServers: [TransportAddress] = []
+    /// The DTLS role this Peer takes when it answers an `actpass` offer (RFC 8842 §5.3: the answerer
+    /// SHOULD be active, i.e. the DTLS client). Tests force `.server` to cover both roles.
+    public var answererDTLSRole: DTLSRole = .client
+    /// SRTP protection profiles offered in `use_srtp`, most preferred first.
+    public var srtpProfiles: [SRTPProtectionProfile] = [.aeadAES128GCM, .aes128CMHMACSHA1_80]
+    /// The largest datagram the Peer sends (DTLS records, RTP packets are sized by the sender).
+    public var mtu = 1200
+    /// Mean interval between RTCP compound packets (RFC 3550 §6.2; WebRTC stacks use about a second).
+    public var rtcpInterval: Duration = .seconds(1)
+    /// The wall-clock time (since the Unix epoch) at `Instant.zero`, for NTP timestamps in sender reports.
+    public var wallClockAtZero: Duration = .zero
+
+    public init() {}
+}
+
+/// The peer connection's aggregate state, as `RTCPeerConnectionState` (W3C webrtc-pc §4.3.3).
+public enum PeerConnectionState: String, Sendable, Equatable {
+    case new, connecting, connected, disconnected, failed, closed
+}
+
+/// What happened inside the Peer that its owner may care about.
+public enum PeerEvent: Sendable {
+    /// A local ICE candidate to signal to the remote side (trickle, RFC 8838), as an SDP `candidate:` value.
+    case localCandidate(String)
+    /// Candidate gathering finished; `localDescription` now carries every candidate.
+    case gatheringComplete
+    case iceConnectionStateChanged(ICEConnectionState)
+    case connectionStateChanged(PeerConnectionState)
+    /// The connection failed; the reason is a sentence for logs and users (e.g. fingerprint mismatch).
+    case failure(String)
+    /// An RTP packet arrived (decrypted) for the media section `mid`.
+    case rtp(mid: String, packet: RTPPacket)
+    /// RTCP feedback arrived about what this Peer sends on `mid` (NACK, PLI, FIR).
+    case feedback(mid: String, RTCPFeedback)
+}
+
+/// One unit of output from the Peer.
+public enum PeerOutput: Sendable {
+    /// Send `bytes` from the local socket `from` to `to`.
+    case transmit(bytes: [UInt8], from: TransportAddress, to: TransportAddress)
+    case event(PeerEvent)
+}
+
+public enum PeerError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidState(String)
+    case invalidDescription(String)
+    case unknownMid(String)
+    case notConnected
+    case closed
+
+    public var description: String {
+        switch self {
+        case let .invalidState(reason): "invalid state: \(reason)"
+        case let .invalidDescription(reason): "invalid session description: \(reason)"
+        case let .unknownMid(mid): "no media section with mid \(mid)"
+        case .notConnected: "the connection is not established yet"
+        case .closed: "the peer connection is closed"
+        }
+    }
+}

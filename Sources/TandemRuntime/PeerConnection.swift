@@ -1,0 +1,301 @@
+import NIOCore
+import NIOPosix
+import PeerConnection
+import RTP
+import SDP
+import TandemBase
+
+/// An RTCPeerConnection-like async API around one sans-IO `Peer` (design notes §2).
+///
+/// One event loop owns the Peer: sockets deliver datagrams on that loop, timers fire on it, and every
+/// public method hops onto it. The Peer itself never sees a socket, a clock or a thread.
+public final class PeerConnection: Sendable {
+    public struct Options: Sendable {
+        public var peer = PeerConfiguration()
+        /// Gather host candidates on loopback (tests and the echo demo) in addition to other interfaces.
+        public var includeLoopback = true
+        /// Gather only on loopback: keeps tests and demos from touching any external interface.
+        public var loopbackOnly = true
+        public var includeIPv6 = false
+        public init() {}
+    }
+
+    public struct IncomingRTP: Sendable {
+        public var mid: String
+        public var packet: RTPPacket
+    }
+
+    private let eventLoop: any EventLoop
+    private let state: NIOLoopBound<LoopState>
+
+    /// Local candidates as they are gathered (trickle ICE); the stream ends when gathering completes.
+    public let localCandidates: AsyncStream<String>
+    public let connectionStates: AsyncStream<PeerConnectionState>
+    public let incomingRTP: AsyncStream<IncomingRTP>
+    public let feedback: AsyncStream<(mid: String, RTCPFeedback)>
+
+    private init(eventLoop: any EventLoop, state: LoopState, streams: Streams) {
+        self.eventLoop = eventLoop
+        self.state = NIOLoopBound(state, eventLoop: eventLoop)
+        self.localCandidates = streams.candidates
+        self.connectionStates = streams.states
+        self.incomingRTP = streams.rtp
+        self.feedback = streams.feedback
+    }
+
+    /// Creates the Peer, binds one UDP socket per usable local address and starts the event loop driving.
+    public static func create(options: Options = Options(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> PeerConnection {
+        let eventLoop = group.next()
+        var configuration = options.peer
+        configuration.wallClockAtZero = WallClock.sinceUnixEpoch() - .nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds))
+        let streams = Streams()
+        let loopState = try await eventLoop.submit {
+            LoopState(peer: Peer(configuration: configuration, random: SystemRandomNumberGenerator()), streams: streams)
+        }.get()
+        let connection = PeerConnection(eventLoop: eventLoop, state: loopState, streams: streams)
+
+        var addresses = try NetworkInterfaces.usableAddresses(includeLoopback: options.includeLoopback, includeIPv6: options.includeIPv6)
+        if options.loopbackOnly { addresses = addresses.filter(\.isLoopback) }
+        guard !addresses.isEmpty else { throw RuntimeError.noUsableInterface }
+        for ip in addresses {
+            let socket = try await UDPSocket.bind(TransportAddress(ip: ip, port: 0), on: eventLoop) { [weak connection] bytes, from, to in
+                connection?.onLoop { $0.peer.handleDatagram(bytes, from: from, to: to, at: .now) }
+            }
+            try await eventLoop.submit { connection.state.value.sockets[socket.localAddress] = socket }.get()
+        }
+        return connection
+    }
+
+    // MARK: JSEP
+
+    public func addTransceiver(_ kind: MediaKind, direction: SDPMediaDirection = .sendrecv) async throws -> String {
+        try await run { try $0.peer.addTransceiver(kind, direction: direction) }
+    }
+
+    public func createOffer() async throws -> SessionDescriptionMessage {
+        try await run { SessionDescriptionMessage(type: .offer, sdp: try $0.peer.createOffer().serialized()) }
+    }
+
+    public func createAnswer() async throws -> SessionDescriptionMessage {
+        try await run { SessionDescriptionMessage(type: .answer, sdp: try $0.peer.createAnswer().serialized()) }
+    }
+
+    public func setLocalDescription(_ description: SessionDescriptionMessage) async throws {
+        try await run { state in
+            try state.peer.setLocalDescription(try SessionDescription.parse(description.sdp), type: description.type, at: .now)
+            // Gathering starts here (JSEP §5.2.2): hand the Peer the sockets it may use.
+            for address in state.sockets.keys.sorted(by: { $0.description < $1.description }) {
+                state.peer.addLocalSocket(address, at: .now)
+            }
+        }
+    }
+
+    public func setRemoteDescription(_ description: SessionDescriptionMessage) async throws {
+        try await run { try $0.peer.setRemoteDescription(try SessionDescription.parse(description.sdp), type: description.type, at: .now) }
+    }
+
+    /// Adds a trickled remote candidate (`candidate:...` SDP value; an empty string means end-of-candidates).
+    public func addIceCandidate(_ candidate: String) async throws {
+        try await run { try $0.peer.addRemoteCandidate(candidate, at: .now) }
+    }
+
+    /// The current local description, including every candidate gathered so far.
+    public func localDescription() async throws -> SessionDescriptionMessage? {
+        try await run { state in
+            guard let (type, description) = state.peer.localDescription else { return nil }
+            return SessionDescriptionMessage(type: type, sdp: description.serialized())
+        }
+    }
+
+    /// Waits until candidate gathering completes (for non-trickle signaling such as `POST /offer`).
+    public func gatheringComplete() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            onLoop { state in
+                if state.gatheringComplete { continuation.resume() } else { state.gatheringWaiters.append(continuation) }
+            }
+        }
+    }
+
+    /// Waits for `connected`; throws if the connection fails or closes first, or after `timeout`.
+    public func connected(timeout: Duration = .seconds(10)) async throws {
+        let deadline = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [self] in
+            onLoop { $0.resolveConnectedWaiters(with: PeerConnectionTimeout(seconds: timeout)) }
+        }
+        defer { deadline.cancel() }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            onLoop { state in
+                switch state.peer.connectionState {
+                case .connected: continuation.resume()
+                case .failed, .closed: continuation.resume(throwing: PeerConnectionFailed(reason: state.failureReason ?? "\(state.peer.connectionState)"))
+                default: state.connectedWaiters.append(continuation)
+                }
+            }
+        }
+    }
+
+    // MARK: Media and stats
+
+    /// Sends an RTP packet on media section `mid` (the Peer sets the SSRC and negotiated header extensions).
+    public func send(_ packet: RTPPacket, mid: String) {
+        onLoop { state in try? state.peer.sendRTP(packet, mid: mid, at: .now) }
+    }
+
+    /// Sends RTCP feedback (NACK, PLI, FIR) about what the remote side sends on `mid`.
+    public func send(feedback: RTCPFeedback, mid: String) {
+        onLoop { state in try? state.peer.sendFeedback(feedback, mid: mid, at: .now) }
+    }
+
+    public func stats() async throws -> PeerStats {
+        try await run { $0.peer.stats(at: .now) }
+    }
+
+    public func close() async {
+        let sockets: [UDPSocket]? = try? await run { state in
+            state.peer.close(at: .now)
+            let sockets = Array(state.sockets.values)
+            state.sockets = [:]
+            return sockets
+        }
+        for socket in sockets ?? [] { await socket.close() }
+        try? await run { $0.finishStreams() }
+    }
+
+    // MARK: Driving the Peer on its loop
+
+    private func onLoop(_ body: @escaping @Sendable (LoopState) -> Void) {
+        eventLoop.execute { [self] in
+            let state = self.state.value
+            body(state)
+            drive(state)
+        }
+    }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable (LoopState) throws -> T) async throws -> T {
+        try await eventLoop.submit { [self] in
+            let state = self.state.value
+            defer { drive(state) }
+            return try body(state)
+        }.get()
+    }
+
+    /// Drains the Peer's output to sockets and streams, then re-arms the timer for its next deadline.
+    private func drive(_ state: LoopState) {
+        while let output = state.peer.pollOutput() {
+            switch output {
+            case let .transmit(bytes, from, to):
+                state.sockets[from]?.send(bytes, to: to)
+            case let .event(event):
+                state.dispatch(event)
+            }
+        }
+        let next = state.peer.pollTimeout()
+        guard next != state.armedDeadline else { return }
+        state.timer?.cancel()
+        state.armedDeadline = next
+        guard let next else { state.timer = nil; return }
+        let deadline = NIODeadline.uptimeNanoseconds(UInt64(max(0, next.nanoseconds)))
+        state.timer = eventLoop.scheduleTask(deadline: deadline) { [self] in
+            let state = self.state.value
+            state.armedDeadline = nil
+            state.peer.handleTimeout(at: .now)
+            drive(state)
+        }
+    }
+}
+
+extension Instant {
+    /// Now on the event loops' monotonic clock (the origin of every Instant the runtime hands to a Peer).
+    static var now: Instant { Instant(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds)) }
+}
+
+public struct PeerConnectionFailed: Error, CustomStringConvertible {
+    public var reason: String
+    public var description: String { "peer connection failed: \(reason)" }
+}
+
+public struct PeerConnectionTimeout: Error, CustomStringConvertible {
+    public var seconds: Duration
+    public var description: String { "peer connection not connected within \(seconds)" }
+}
+
+/// The async streams and their continuations, created before the loop state exists.
+private struct Streams: Sendable {
+    let candidates: AsyncStream<String>
+    let candidateSink: AsyncStream<String>.Continuation
+    let states: AsyncStream<PeerConnectionState>
+    let stateSink: AsyncStream<PeerConnectionState>.Continuation
+    let rtp: AsyncStream<PeerConnection.IncomingRTP>
+    let rtpSink: AsyncStream<PeerConnection.IncomingRTP>.Continuation
+    let feedback: AsyncStream<(mid: String, RTCPFeedback)>
+    let feedbackSink: AsyncStream<(mid: String, RTCPFeedback)>.Continuation
+
+    init() {
+        (candidates, candidateSink) = AsyncStream.makeStream()
+        (states, stateSink) = AsyncStream.makeStream()
+        (rtp, rtpSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
+        (feedback, feedbackSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
+    }
+}
+
+/// Everything the event loop owns for one connection.
+private final class LoopState {
+    let peer: Peer
+    let streams: Streams
+    var sockets: [TransportAddress: UDPSocket] = [:]
+    var timer: Scheduled<Void>?
+    var armedDeadline: Instant?
+    var gatheringComplete = false
+    var gatheringWaiters: [CheckedContinuation<Void, any Error>] = []
+    var connectedWaiters: [CheckedContinuation<Void, any Error>] = []
+    var failureReason: String?
+
+    init(peer: Peer, streams: Streams) {
+        self.peer = peer
+        self.streams = streams
+    }
+
+    func dispatch(_ event: PeerEvent) {
+        switch event {
+        case let .localCandidate(candidate):
+            streams.candidateSink.yield(candidate)
+        case .gatheringComplete:
+            gatheringComplete = true
+            streams.candidateSink.finish()
+            gatheringWaiters.forEach { $0.resume() }
+            gatheringWaiters = []
+        case .iceConnectionStateChanged:
+            break
+        case let .connectionStateChanged(newState):
+            streams.stateSink.yield(newState)
+            switch newState {
+            case .connected: resolveConnectedWaiters(with: nil)
+            case .failed, .closed: resolveConnectedWaiters(with: PeerConnectionFailed(reason: failureReason ?? newState.rawValue))
+            default: break
+            }
+        case let .failure(reason):
+            failureReason = reason
+        case let .rtp(mid, packet):
+            streams.rtpSink.yield(PeerConnection.IncomingRTP(mid: mid, packet: packet))
+        case let .feedback(mid, feedback):
+            streams.feedbackSink.yield((mid, feedback))
+        }
+    }
+
+    func resolveConnectedWaiters(with error: (any Error)?) {
+        let waiters = connectedWaiters
+        connectedWaiters = []
+        for waiter in waiters {
+            if let error { waiter.resume(throwing: error) } else { waiter.resume() }
+        }
+    }
+
+    func finishStreams() {
+        streams.candidateSink.finish()
+        streams.stateSink.finish()
+        streams.rtpSink.finish()
+        streams.feedbackSink.finish()
+        gatheringWaiters.forEach { $0.resume(throwing: RuntimeError.closed) }
+        gatheringWaiters = []
+        resolveConnectedWaiters(with: RuntimeError.closed)
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import EchoPeer
+import Foundation
+import TandemBase
+
+struct EchoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "echo",
+        abstract: "Run the WebRTC echo-test server: POST /offer, echoes media back to the sender."
+    )
+
+    @Option(help: "Address and port to listen on for POST /offer.")
+    var listen = "127.0.0.1:8080"
+
+    @Option(help: "DTLS role taken when answering an actpass offer: client (RFC 8842 default) or server.")
+    var dtlsRole: DTLSRoleOption = .client
+
+    @Flag(help: "Gather ICE candidates on every interface, not only loopback.")
+    var allInterfaces = false
+
+    mutating func run() async throws {
+        guard let address = TransportAddress(listen) else {
+            throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
+        }
+        var options = EchoServer.Options()
+        options.host = address.ip.description
+        options.port = Int(address.port)
+        options.connection.loopbackOnly = !allInterfaces
+        options.connection.peer.answererDTLSRole = dtlsRole.role
+        let server = try await EchoServer.start(options: options) { line in
+            print(line)
+            fflush(stdout)
+        }
+        print("listening on http://\(listen)")
+        fflush(stdout)
+        try await waitForTermination()
+        await server.close()
+    }
+}
+
+struct EchoClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "echo-client",
+        abstract: "Offer to an echo-test server, send VP8 video, check the echo and print figures as JSON."
+    )
+
+    @Option(help: "The echo server's offer URL.")
+    var url = "http://127.0.0.1:8080/offer"
+
+    @Option(help: "How long to send video, in seconds.")
+    var seconds: Double = 3
+
+    @Option(help: "A VP8 IVF file to send (default: the clip shipped with the tests).")
+    var ivf: String?
+
+    @Flag(help: "Gather ICE candidates on every interface, not only loopback.")
+    var allInterfaces = false
+
+    mutating func run() async throws {
+        let path = ivf ?? DefaultClip.path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read the IVF file \(path)")
+        }
+        var options = EchoClient.Options(ivf: Array(data))
+        options.url = url
+        options.seconds = seconds
+        options.connection.loopbackOnly = !allInterfaces
+        let report = try await EchoClient.run(options)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        if !report.succeeded { throw ExitCode(1) }
+    }
+}
+
+enum DTLSRoleOption: String, ExpressibleByArgument, CaseIterable {
+    case client, server
+}
+
+/// The VP8 clip committed with the tests, found relative to the working directory or the executable.
+enum DefaultClip {
+    static let relative = "Tests/EngineTests/Fixtures/clip-320x240.ivf"
+
+    static var path: String {
+        let candidates = [relative] + [CommandLine.arguments[0]].map { executable in
+            // .build/<triple>/<config>/tandem → the package root is three levels up.
+            var url = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
+            for _ in 0..<4 { url.deleteLastPathComponent() }
+            return url.appendingPathComponent(relative).path
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? relative
+    }
+}
+
+/// Returns when the process receives SIGINT or SIGTERM.
+func waitForTermination() async throws {
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .main) }
+        let once = OnceFlag()
+        for source in sources {
+            source.setEventHandler {
+                if once.take() {
+                    sources.forEach { $0.cancel() }
+                    continuation.resume()
+                }
+            }
+            source.resume()
+        }
+    }
+}
+
+private final class OnceFlag: @unchecked Sendable {
+    // Only touched on the main dispatch queue.
+    private var taken = false
+    func take() -> Bool {
+        defer { taken = true }
+        return !taken
+    }
+}
