@@ -15,7 +15,8 @@ public enum RTCPPacket: Equatable, Sendable {
     static let headerSize = 4
 
     /// Splits and decodes a compound packet (RFC 3550 §6.1, A.2): every packet must be version 2
-    /// and its length must fit; padding (P bit, last octet = count) is removed.
+    /// and its length must fit; padding (P bit, last octet = count) is removed. The first packet
+    /// need not be a report, since reduced-size RTCP (RFC 5506 §3.4.2) sends feedback alone.
     public static func parseCompound(_ bytes: [UInt8]) throws(WireError) -> [RTCPPacket] {
         guard !bytes.isEmpty else { throw .truncated(offset: 0, needed: headerSize) }
         var packets: [RTCPPacket] = []
@@ -54,10 +55,10 @@ public enum RTCPPacket: Equatable, Sendable {
         case RTCPSourceDescription.payloadType:
             return .sourceDescription(try RTCPSourceDescription(count: count, body: &body))
         case RTCPGoodbye.payloadType: return .goodbye(try RTCPGoodbye(count: count, body: &body))
-        case RTCPFeedback.Kind.transportLayer.rawValue, RTCPFeedback.Kind.payloadSpecific.rawValue:
-            let kind = RTCPFeedback.Kind(rawValue: payloadType) ?? .transportLayer
-            return .feedback(try RTCPFeedback(kind: kind, format: count, body: &body))
         default:
+            if let kind = RTCPFeedback.Kind(rawValue: payloadType) {
+                return .feedback(try RTCPFeedback(kind: kind, format: count, body: &body))
+            }
             return .unknown(payloadType: payloadType, bytes: Array(bytes[start..<packetEnd]))
         }
     }

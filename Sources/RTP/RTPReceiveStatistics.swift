@@ -67,7 +67,7 @@ public struct RTPReceiveStatistics: Sendable {
             // In order, possibly with a gap; a smaller number means the 16-bit counter wrapped.
             if sequenceNumber < maxSequence { cycles &+= 0x1_0000 }
             maxSequence = sequenceNumber
-        } else if delta <= UInt16.max - Self.maxMisorder {
+        } else if Int(delta) <= 0x1_0000 - Int(Self.maxMisorder) {
             // A large jump: two sequential packets after it mean the sender restarted.
             guard UInt32(sequenceNumber) == badSequence else {
                 badSequence = UInt32(sequenceNumber &+ 1)

@@ -64,6 +64,18 @@ import TandemBase
         #expect(stats.cumulativeLost == 88)
     }
 
+    @Test func separatesLatePacketsFromJumpsAtTheMisorderLimit() {
+        var stats = RTPReceiveStatistics(ssrc: 1, clockRate: 90000)
+        stats.record(sequenceNumber: 200, rtpTimestamp: 0, arrival: .zero)
+        // RFC 3550 A.1: fewer than MAX_MISORDER (100) behind the highest is late; 100 or more is a jump.
+        let late = stats.record(sequenceNumber: 101, rtpTimestamp: 0, arrival: .zero)
+        let jump = stats.record(sequenceNumber: 100, rtpTimestamp: 0, arrival: .zero)
+        #expect(late)
+        #expect(!jump)
+        #expect(stats.packetsReceived == 2)
+        #expect(stats.extendedHighestSequenceNumber == 200)
+    }
+
     @Test func reportsNothingLostBeforeTheFirstPacket() {
         var stats = RTPReceiveStatistics(ssrc: 3, clockRate: 90000)
         let block = stats.makeReportBlock(at: .zero)

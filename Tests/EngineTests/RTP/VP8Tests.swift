@@ -22,6 +22,11 @@ import TandemBase
         ("80 20 40", VP8PayloadDescriptor(startOfPartition: false, temporalLayer: .init(index: 1, layerSync: false))),
         // L alone.
         ("80 40 09", VP8PayloadDescriptor(startOfPartition: false, tl0PictureIndex: 9)),
+        // Written by aiortc 1.16.0's VpxPayloadDescriptor, which always uses the 15-bit form.
+        ("80 80 80 55", VP8PayloadDescriptor(startOfPartition: false, pictureID: .fifteenBit(0x55))),
+        ("92 f0 81 2c 07 b1", VP8PayloadDescriptor(
+            startOfPartition: true, partitionIndex: 2, pictureID: .fifteenBit(300), tl0PictureIndex: 7,
+            temporalLayer: .init(index: 2, layerSync: true), keyIndex: 17)),
     ])
     func roundTrips(hex: String, descriptor: VP8PayloadDescriptor) throws {
         let bytes = try hexBytes(hex)
