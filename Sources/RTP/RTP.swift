@@ -1,1 +1,0 @@
-// Module RTP: see ../../README.md (Layout) for what it holds.
