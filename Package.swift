@@ -58,14 +58,14 @@ let package = Package(
 
         // Command-line entry point.
         .executableTarget(name: "tandem", dependencies: [
-            "EchoPeer",
+            "EchoPeer", "PeerConnection", "DTLS", "TandemBase",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "EngineTests", dependencies: [
             "TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "PeerConnection",
             "TandemRuntime", "HTTPLite", "EchoPeer", "NetworkSimulation",
-        ]),
+        ], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
