@@ -6,11 +6,14 @@ Writes three files into the output directory (default Tests/EngineTests/Fixtures
   chromium-answer-video-data.sdp  answer to that offer from a second RTCPeerConnection in the same page
   chromium-offer-audio-video.sdp  offer: fake microphone + fake camera, ICE gathering complete
 
-Nothing leaves the machine: no ICE servers are configured, and loopback candidates are allowed.
-Run: SE_OFFLINE=true /tmp/venvtest/bin/python Interop/tools/capture_sdp_chromium.py [outdir]
+Nothing leaves the machine: no ICE servers are configured, and loopback candidates are allowed. Run as root, the
+script re-runs itself inside a private network namespace that holds only `lo`, so every candidate is 127.0.0.1
+(without root it runs in place and Chromium also lists the machine's other addresses; nothing is sent to them).
+Run: /tmp/venvtest/bin/python Interop/tools/capture_sdp_chromium.py [outdir]
 """
 import http.server
 import os
+import shutil
 import sys
 import threading
 
@@ -94,7 +97,17 @@ def serve_blank_page() -> http.server.HTTPServer:
     return server
 
 
+def reexec_in_private_network_namespace() -> None:
+    """Replaces this process with itself under `unshare -n` (a new network namespace with only loopback, brought up)."""
+    if os.environ.get("SDP_CAPTURE_IN_NETNS") or os.geteuid() != 0 or not shutil.which("unshare"):
+        return
+    env = dict(os.environ, SDP_CAPTURE_IN_NETNS="1")
+    command = 'ip link set lo up && exec "$0" "$@"'
+    os.execvpe("unshare", ["unshare", "-n", "sh", "-c", command, sys.executable, *sys.argv], env)
+
+
 def main() -> int:
+    reexec_in_private_network_namespace()
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "Tests/EngineTests/Fixtures/SDP"
     os.environ.setdefault("SE_OFFLINE", "true")
     server = serve_blank_page()
