@@ -73,16 +73,12 @@ public struct SDPFormatParameters: SDPAttributeValue {
     public func parameter(_ name: String) -> String? {
         for pair in parameters.split(separator: ";") {
             let (key, value) = SDPScalars.splitOnce(pair, at: "=")
-            if String(key.trimmingSpacesInSubstring).lowercased() == name.lowercased() {
-                return value.map { String($0.trimmingSpacesInSubstring) } ?? ""
+            if SDPScalars.trimmed(key).lowercased() == name.lowercased() {
+                return value.map { String(SDPScalars.trimmed($0)) } ?? ""
             }
         }
         return nil
     }
-}
-
-extension Substring {
-    var trimmingSpacesInSubstring: Substring { String(self).trimmingSpaces }
 }
 
 /// `a=rtcp-fb:<payload type or *> <type> [<parameters>]` (RFC 4585 §4.2), e.g. `nack pli`, `ccm fir`, `transport-cc`.

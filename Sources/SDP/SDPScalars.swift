@@ -21,6 +21,14 @@ enum SDPScalars {
         Substring(text).split(separator: " ", omittingEmptySubsequences: true)
     }
 
+    /// The text without leading and trailing spaces.
+    static func trimmed(_ text: some StringProtocol) -> Substring {
+        let text = Substring(text)
+        let start = text.firstIndex { $0 != " " } ?? text.endIndex
+        let end = text[start...].lastIndex { $0 != " " }.map { text.index(after: $0) } ?? start
+        return text[start..<end]
+    }
+
     /// RFC 8866 §9 `token-char`: visible ASCII except the separators `"(),/:;<=>?@[\]`, and no space.
     static func isToken(_ text: some StringProtocol) -> Bool {
         !text.isEmpty && text.utf8.allSatisfy(isTokenByte)

@@ -1,5 +1,6 @@
 extension SessionDescription {
     /// The description as text: fields in RFC 8866 §5 order, each line ending in CRLF.
+    /// Values are written as they are: parsed values never hold CR, LF or NUL, and text set by hand must not either.
     public func serialized() -> String {
         var lines = ["v=0", "o=" + origin.fieldValue, "s=" + sessionName]
         if let information { lines.append("i=" + information) }

@@ -62,6 +62,11 @@ extension SessionDescription {
         groups.filter { $0.semantics == SDPGroup.bundleSemantics }
     }
 
+    /// The BUNDLE group that lists this mid, if any (RFC 9143 §7.1).
+    public func bundleGroup(containing mid: String) -> SDPGroup? {
+        bundleGroups.first { $0.mids.contains(mid) }
+    }
+
     /// `a=msid-semantic`.
     public var msidSemantic: SDPMsidSemantic? {
         get { typedValues(SDPMsidSemantic.self).first }

@@ -40,13 +40,26 @@ public enum SDPSetupRole: String, SDPAttributeValue, CaseIterable {
     public static let attributeName = "setup"
 
     public init(attributeValue: String) throws(SDPValueError) {
-        guard let role = SDPSetupRole(rawValue: String(attributeValue.trimmingSpaces)) else {
+        guard let role = SDPSetupRole(rawValue: String(SDPScalars.trimmed(attributeValue))) else {
             throw SDPValueError("unknown setup role '\(attributeValue)'")
         }
         self = role
     }
 
     public var attributeValue: String { rawValue }
+
+    /// The role an answerer takes for this offered role: an offer carries actpass (RFC 8842 §5.2) and the answerer
+    /// picks active, as JSEP recommends (RFC 8829 §5.3.1); an explicit active or passive is mirrored (RFC 8842 §5.3).
+    public var answerRole: SDPSetupRole {
+        switch self {
+        case .actpass, .passive: .active
+        case .active: .passive
+        case .holdconn: .holdconn
+        }
+    }
+
+    /// Whether the endpoint holding this negotiated role starts the DTLS handshake (RFC 4145 §4: active opens).
+    public var isDTLSClient: Bool { self == .active }
 }
 
 /// The RFC 8866 §6.7 direction attributes, written as flags (`a=sendrecv`).
@@ -60,14 +73,6 @@ public enum SDPMediaDirection: String, Hashable, Sendable, CaseIterable {
         case .recvonly: .sendonly
         case .sendrecv, .inactive: self
         }
-    }
-}
-
-extension String {
-    var trimmingSpaces: Substring {
-        let start = firstIndex { $0 != " " } ?? endIndex
-        let end = self[start...].lastIndex { $0 != " " }.map { index(after: $0) } ?? start
-        return self[start..<end]
     }
 }
 

@@ -95,3 +95,22 @@ import Testing
         #expect(section.sctpPort == nil)
     }
 }
+
+@Suite struct SDPNegotiationHelperTests {
+    @Test func answererPicksTheRoleOppositeTheOffer() {
+        #expect(SDPSetupRole.actpass.answerRole == .active)
+        #expect(SDPSetupRole.active.answerRole == .passive)
+        #expect(SDPSetupRole.passive.answerRole == .active)
+        #expect(SDPSetupRole.holdconn.answerRole == .holdconn)
+        #expect(SDPSetupRole.allCases.filter(\.isDTLSClient) == [.active])
+    }
+
+    @Test func bundleGroupLookupByMid() throws {
+        var description = SessionDescription(origin: SDPOrigin(sessionId: 1, sessionVersion: 1))
+        description.groups = [SDPGroup(semantics: "LS", mids: ["a"]), .bundle(["a", "b"])]
+        #expect(description.bundleGroup(containing: "b") == .bundle(["a", "b"]))
+        #expect(description.bundleGroup(containing: "c") == nil)
+        #expect(description.bundleGroups.count == 1)
+        #expect(description.serialized().contains("a=group:LS a\r\na=group:BUNDLE a b\r\n"))
+    }
+}
