@@ -1,1 +1,0 @@
-// Module SDP: see ../../README.md (Layout) for what it holds.
