@@ -82,7 +82,7 @@ public final class PeerConnection: Sendable {
 
     public func setLocalDescription(_ description: SessionDescriptionMessage) async throws {
         try await run { state in
-            try state.peer.setLocalDescription(try SessionDescription.parse(description.sdp), type: description.type, at: .now)
+            try state.peer.setLocalDescription(try description.parsed(), type: description.type, at: .now)
             // Gathering starts here (JSEP §5.2.2): hand the Peer the sockets it may use.
             for address in state.sockets.keys.sorted(by: { $0.description < $1.description }) {
                 state.peer.addLocalSocket(address, at: .now)
@@ -91,7 +91,7 @@ public final class PeerConnection: Sendable {
     }
 
     public func setRemoteDescription(_ description: SessionDescriptionMessage) async throws {
-        try await run { try $0.peer.setRemoteDescription(try SessionDescription.parse(description.sdp), type: description.type, at: .now) }
+        try await run { try $0.peer.setRemoteDescription(try description.parsed(), type: description.type, at: .now) }
     }
 
     /// Adds a trickled remote candidate (`candidate:...` SDP value; an empty string means end-of-candidates).
