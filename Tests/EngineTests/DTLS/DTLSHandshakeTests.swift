@@ -1,0 +1,128 @@
+import DTLS
+import SRTP
+import TandemBase
+import Testing
+
+@Suite struct DTLSHandshakeTests {
+    @Test func handshakeCompletesAndBothSidesAgreeOnKeys() throws {
+        let pair = try DTLSTestPair()
+        pair.start()
+        let client = try #require(pair.clientConnected)
+        let server = try #require(pair.serverConnected)
+        #expect(client.srtpProfile == .aeadAES128GCM)
+        #expect(server.srtpProfile == .aeadAES128GCM)
+        #expect(client.srtpKeyingMaterial.count == 56)
+        #expect(client.srtpKeyingMaterial == server.srtpKeyingMaterial)
+        #expect(client.remoteFingerprint == pair.serverCertificate.fingerprint)
+        #expect(server.remoteFingerprint == pair.clientCertificate.fingerprint)
+        #expect(pair.client.pollTimeout() == nil)
+        #expect(pair.server.pollTimeout() == nil)
+    }
+
+    @Test(arguments: [SRTPProtectionProfile.aeadAES128GCM, .aes128CMHMACSHA1_80])
+    func negotiatesTheOnlyProfileOneSideOffers(profile: SRTPProtectionProfile) throws {
+        let pair = try DTLSTestPair(serverProfiles: [profile])
+        pair.start()
+        let client = try #require(pair.clientConnected)
+        let server = try #require(pair.serverConnected)
+        #expect(client.srtpProfile == profile)
+        #expect(server.srtpProfile == profile)
+        #expect(client.srtpKeyingMaterial.count == profile.keyingMaterialLength)
+        #expect(client.srtpKeyingMaterial == server.srtpKeyingMaterial)
+    }
+
+    @Test func everyDatagramFitsTheMTU() throws {
+        let pair = try DTLSTestPair(
+            clientCertificate: DTLSCertificate(keyType: .rsa(bits: 2048)),
+            serverCertificate: DTLSCertificate(keyType: .rsa(bits: 2048)))
+        pair.start()
+        #expect(pair.clientConnected != nil)
+        let all = pair.sentByClient + pair.sentByServer
+        #expect(all.allSatisfy { $0.bytes.count <= 1200 })
+        #expect(all.contains { $0.bytes.count > 600 })  // records were packed, not sent one per datagram
+    }
+
+    @Test func acceptsARemoteRSACertificate() throws {
+        let pair = try DTLSTestPair(serverCertificate: DTLSCertificate(keyType: .rsa(bits: 2048)))
+        pair.start()
+        #expect(pair.clientConnected != nil)
+        #expect(pair.serverConnected != nil)
+    }
+
+    @Test func tamperedFingerprintFailsTheCheckingSide() throws {
+        var generator = SeededGenerator(seed: 1)
+        let serverCertificate = try DTLSCertificate(using: &generator)
+        var wrong = serverCertificate.fingerprint
+        wrong.bytes[0] ^= 0x01
+        let pair = try DTLSTestPair(serverCertificate: serverCertificate, clientExpects: wrong)
+        pair.start()
+        #expect(pair.clientConnected == nil)
+        let error = try #require(DTLSTestPair.failure(in: pair.clientEvents))
+        guard case let .fingerprintMismatch(expected, actual) = error else {
+            Issue.record("expected a fingerprint mismatch, got \(error)")
+            return
+        }
+        #expect(expected == wrong)
+        #expect(actual == serverCertificate.fingerprint)
+        #expect(error.description.contains("does not match"))
+        // The server learns through the alert and does not connect either.
+        #expect(pair.serverConnected == nil)
+        #expect(DTLSTestPair.failure(in: pair.serverEvents) != nil)
+    }
+
+    @Test func serverRejectsAClientWithTheWrongCertificate() throws {
+        var generator = SeededGenerator(seed: 2)
+        let impostor = try DTLSCertificate(using: &generator)
+        let pair = try DTLSTestPair(serverExpects: impostor.fingerprint)
+        pair.start()
+        #expect(pair.serverConnected == nil)
+        let error = try #require(DTLSTestPair.failure(in: pair.serverEvents))
+        guard case .fingerprintMismatch = error else {
+            Issue.record("expected a fingerprint mismatch, got \(error)")
+            return
+        }
+        #expect(pair.clientConnected == nil)
+    }
+
+    @Test func garbageDatagramsAreDroppedAndTheHandshakeStillCompletes() throws {
+        let pair = try DTLSTestPair()
+        var generator = SeededGenerator(seed: 99)
+        let garbage: [[UInt8]] = [[], [22], [22, 0xFE, 0xFD], [23, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 5, 0xFF, 0xFF]]
+            + (0..<50).map { n in [20 + UInt8(n % 44)] + generator.bytes(n * 7 % 1300) }
+        for datagram in garbage {
+            pair.server.handleDatagram(datagram, at: pair.now)
+            pair.client.handleDatagram(datagram, at: pair.now)
+        }
+        pair.collectEvents()
+        #expect(pair.serverEvents.isEmpty)
+        pair.client.start(at: pair.now)
+        pair.deliver()
+        #expect(pair.clientConnected != nil)
+        #expect(pair.serverConnected != nil)
+        for datagram in garbage {
+            pair.server.handleDatagram(datagram, at: pair.now)
+            pair.client.handleDatagram(datagram, at: pair.now)
+        }
+        pair.collectEvents()
+        try pair.client.send([1, 2, 3])
+        pair.deliver()
+        #expect(DTLSTestPair.applicationData(in: pair.serverEvents) == [[1, 2, 3]])
+    }
+
+    @Test func fingerprintTextRoundTrips() throws {
+        var generator = SeededGenerator(seed: 3)
+        let certificate = try DTLSCertificate(using: &generator)
+        let text = certificate.fingerprint.sdpValue
+        #expect(text.hasPrefix("sha-256 "))
+        #expect(text.count == "sha-256 ".count + 32 * 3 - 1)
+        #expect(try DTLSFingerprint(parsing: text) == certificate.fingerprint)
+        #expect(try DTLSFingerprint(parsing: text.lowercased()) == certificate.fingerprint)
+        let sha1 = try DTLSFingerprint(parsing: "SHA-1 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB")
+        #expect(sha1.algorithm == "sha-1")
+        #expect(sha1.bytes.count == 20)
+        #expect(throws: DTLSError.self) { try DTLSFingerprint(parsing: "md5 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B") }
+        #expect(throws: DTLSError.self) { try DTLSFingerprint(parsing: "sha-256 4A:AD") }
+        #expect(throws: DTLSError.self) { try DTLSFingerprint(parsing: "sha-1 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:ZZ") }
+        #expect(throws: DTLSError.self) { try DTLSFingerprint(parsing: "") }
+    }
+}
