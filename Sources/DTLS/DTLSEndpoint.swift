@@ -137,7 +137,8 @@ public final class DTLSEndpoint {
         }
     }
 
-    /// Encrypts `applicationData` into one record, sent in one datagram.
+    /// Encrypts `applicationData` into one record, sent in one datagram. An empty payload sends nothing
+    /// (OpenSSL writes no empty application-data records).
     public func send(_ applicationData: [UInt8]) throws(DTLSError) {
         guard state == .connected else { throw .notConnected }
         let limit = maximumApplicationDataSize
