@@ -87,6 +87,11 @@ public final class DTLSCertificate: @unchecked Sendable {
         guard ok else { throw .openSSL(OpenSSLErrorQueue.drain(fallback: "building the certificate failed")) }
     }
 
+    /// The certificate's fingerprint with another RFC 8122 hash function (`sha-1`, `sha-256`, `sha-384`, `sha-512`).
+    public func fingerprint(algorithm: String) throws(DTLSError) -> DTLSFingerprint {
+        try Self.fingerprint(of: certificate, algorithm: algorithm.lowercased())
+    }
+
     /// The fingerprint of `certificate` (an `X509*`) with the RFC 8122 hash function `algorithm`.
     static func fingerprint(of certificate: OpaquePointer, algorithm: String) throws(DTLSError) -> DTLSFingerprint {
         let digest: OpaquePointer? = switch algorithm {

@@ -102,10 +102,11 @@ public final class DTLSEndpoint {
 
     /// One received UDP datagram whose first byte is in 20...63 (RFC 7983). Invalid records are dropped
     /// silently (RFC 6347 §4.1.2.7); a fatal alert or handshake error ends the association with `.failed`.
-    /// An empty datagram is dropped here: OpenSSL would take a zero-length read for end of file.
+    /// An empty datagram is dropped here: OpenSSL would take a zero-length read for end of file. A server
+    /// that was not started yet starts on its first datagram; a client drops datagrams until `start`.
     public func handleDatagram(_ bytes: [UInt8], at now: Instant) {
         guard !bytes.isEmpty else { return }
-        if state == .idle { start(at: now) }
+        if state == .idle && role == .server { start(at: now) }
         guard state == .handshaking || state == .connected else { return }
         channel.receive(bytes)
         advance(at: now)

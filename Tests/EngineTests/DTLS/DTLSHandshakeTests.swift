@@ -126,3 +126,54 @@ import Testing
         #expect(throws: DTLSError.self) { try DTLSFingerprint(parsing: "") }
     }
 }
+
+@Suite struct DTLSFingerprintAlgorithmTests {
+    @Test(arguments: ["sha-1", "sha-384", "sha-512"])
+    func remoteFingerprintMayUseAnotherHash(algorithm: String) throws {
+        var generator = SeededGenerator(seed: 4)
+        let serverCertificate = try DTLSCertificate(using: &generator)
+        let expected = try serverCertificate.fingerprint(algorithm: algorithm)
+        #expect(try DTLSFingerprint(parsing: expected.sdpValue) == expected)
+        let pair = try DTLSTestPair(serverCertificate: serverCertificate, clientExpects: expected)
+        pair.start()
+        #expect(pair.clientConnected?.remoteFingerprint == expected)
+        #expect(pair.serverConnected != nil)
+    }
+}
+
+@Suite struct DTLSMalformedInputTests {
+    /// A record that parses (handshake, epoch 0) holding a ClientHello that claims 13 bytes of nonsense.
+    static let bogusClientHello: [UInt8] = [22, 0xFE, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0, 25,
+                                            1, 0, 0, 13, 0, 0, 0, 0, 0, 0, 0, 0, 13] + Array(repeating: 0x41, count: 13)
+
+    @Test func malformedClientHelloFailsAFreshServerWithADecodeErrorAlert() throws {
+        let pair = try DTLSTestPair()
+        pair.server.handleDatagram(Self.bogusClientHello, at: .zero)
+        pair.collectEvents()
+        guard case let .handshakeFailed(reason)? = DTLSTestPair.failure(in: pair.serverEvents) else {
+            Issue.record("expected a handshake failure, got \(pair.serverEvents)")
+            return
+        }
+        #expect(reason.contains("length too short"))
+        let alert = try #require(pair.server.pollTransmit())
+        #expect(alert.first == 21)  // alert record (RFC 5246 §6.2.1)
+        #expect(alert.last == 50)  // decode_error (RFC 5246 §7.2)
+    }
+
+    @Test func unauthenticatedRecordsAfterTheHandshakeAreDropped() throws {
+        let pair = try DTLSTestPair()
+        pair.start()
+        let forgedFatalAlert: [UInt8] = [21, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 9, 0, 2, 2, 40]
+        let forgedEpochOneData: [UInt8] = [23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 40] + Array(repeating: 7, count: 40)
+        for datagram in [Self.bogusClientHello, forgedFatalAlert, forgedEpochOneData] {
+            pair.server.handleDatagram(datagram, at: pair.now)
+            pair.client.handleDatagram(datagram, at: pair.now)
+        }
+        pair.collectEvents()
+        #expect(DTLSTestPair.failure(in: pair.clientEvents) == nil)
+        #expect(DTLSTestPair.failure(in: pair.serverEvents) == nil)
+        try pair.server.send([9])
+        pair.deliver()
+        #expect(DTLSTestPair.applicationData(in: pair.clientEvents) == [[9]])
+    }
+}

@@ -11,6 +11,7 @@ import Testing
         #expect(pair.client.pollTimeout() == Instant.zero + .seconds(1))
         // Just before the deadline: nothing is resent, whatever OpenSSL's wall clock says.
         pair.client.handleTimeout(at: Instant.zero + .milliseconds(999))
+        pair.client.handleDatagram([23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 3, 1, 2, 3], at: Instant.zero + .milliseconds(999))
         pair.deliver()
         #expect(pair.sentByClient.count == 1)
         pair.run(until: Instant.zero + .seconds(5))
