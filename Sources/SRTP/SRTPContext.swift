@@ -38,6 +38,11 @@ final class SRTPContext {
 
     deinit { srtp_dealloc(session) }
 
+    /// The libsrtp session itself, for callers that drive libsrtp directly (the benchmark baseline).
+    func withSession<Result>(_ body: (OpaquePointer) throws(SRTPError) -> Result) throws(SRTPError) -> Result {
+        try body(session)
+    }
+
     typealias Transform = (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?) -> srtp_err_status_t
 
     /// Runs a libsrtp transform in place; the buffer gets `SRTP_MAX_TRAILER_LEN` spare bytes first.
