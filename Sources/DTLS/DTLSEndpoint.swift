@@ -21,6 +21,8 @@ public final class DTLSEndpoint {
     private let datagramBIO: DatagramBIO
     private let channel: DatagramChannel
     private var events: [DTLSEvent] = []
+    /// Room for the largest plaintext record (2^14 bytes, RFC 5246 §6.2.1), reused for every read.
+    private var readBuffer = [UInt8](repeating: 0, count: 16384)
     private var retransmission: RetransmissionTimer
     private let handshakeTimeout: Duration
     private var handshakeDeadline: Instant?
@@ -243,12 +245,11 @@ public final class DTLSEndpoint {
     }
 
     private func readApplicationData() {
-        var buffer = [UInt8](repeating: 0, count: 16384 + 256)
         while state == .connected {
             OpenSSLErrorQueue.clear()
-            let count = SSL_read(ssl, &buffer, Int32(buffer.count))
+            let count = readBuffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
             if count > 0 {
-                events.append(.applicationData(Array(buffer.prefix(Int(count)))))
+                events.append(.applicationData(Array(readBuffer.prefix(Int(count)))))
                 continue
             }
             switch SSL_get_error(ssl, count) {

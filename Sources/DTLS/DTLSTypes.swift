@@ -7,13 +7,20 @@ public enum DTLSRole: Sendable, Hashable {
 }
 
 /// What a connected DTLS association yields for SRTP and for the application (RFC 5764 §4.2).
-public struct DTLSConnectedInfo: Sendable, Hashable {
+/// Its text forms leave out the keying material, so that logging an event never leaks SRTP keys.
+public struct DTLSConnectedInfo: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The protection profile the server selected from the client's use_srtp list.
     public var srtpProfile: SRTPProtectionProfile
     /// `EXTRACTOR-dtls_srtp` output: client key ‖ server key ‖ client salt ‖ server salt (RFC 5764 §4.2).
     public var srtpKeyingMaterial: [UInt8]
     /// The fingerprint of the certificate the peer presented, in the algorithm the caller expected.
     public var remoteFingerprint: DTLSFingerprint
+
+    public var description: String {
+        "connected(srtp: \(srtpProfile), keying material: \(srtpKeyingMaterial.count) bytes (redacted), peer: \(remoteFingerprint))"
+    }
+
+    public var debugDescription: String { description }
 }
 
 /// Output of a `DTLSEndpoint` other than datagrams and timers.

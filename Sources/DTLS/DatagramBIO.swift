@@ -4,15 +4,23 @@ import Glibc
 
 /// The datagrams between OpenSSL and the endpoint's owner, reached from the custom BIO's C callbacks.
 ///
-/// Writes: OpenSSL writes one whole record per `BIO_write`; records written during one call into OpenSSL are
-/// packed into datagrams of at most `mtu` bytes (RFC 6347 §4.1.1 allows several records per datagram), so a
-/// flight leaves as whole datagrams and never as the merged byte stream a memory BIO would make of it.
+/// Writes: during a handshake OpenSSL puts a buffering BIO in front of ours and hands over a flight's records
+/// in batches on flush; application data arrives one record per write. The channel cuts what it is given at
+/// DTLS record boundaries (RFC 6347 §4.1: 13-byte header with a 2-byte length) and packs whole records into
+/// datagrams of at most `mtu` bytes (RFC 6347 §4.1.1 allows several records per datagram). A memory BIO
+/// would instead merge everything into one byte stream. A single record larger than `mtu` (OpenSSL keeps
+/// records within the MTU, so only a misconfiguration does this) still leaves whole, in its own datagram.
 /// Reads: each `BIO_read` returns exactly one received datagram, as a datagram socket would.
 final class DatagramChannel {
+    static let recordHeaderLength = 13
+
     let mtu: Int
     private(set) var incoming: [[UInt8]] = []
     private(set) var outgoing: [[UInt8]] = []
+    /// Whole records packed for the next datagram.
     private var batch: [UInt8] = []
+    /// Written bytes that do not yet form a whole record.
+    private var unframed: [UInt8] = []
     /// Where OpenSSL 3.0 keeps its retransmission deadline; it hands this address to the read BIO with
     /// `BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT` whenever it starts or stops its timer (for socket receive timeouts).
     private(set) var openSSLDeadline: UnsafeMutablePointer<timeval>?
@@ -27,12 +35,36 @@ final class DatagramChannel {
 
     func discardIncoming() { incoming.removeAll() }
 
-    func write(record: UnsafeRawBufferPointer) {
-        if !batch.isEmpty && batch.count + record.count > mtu { flush() }
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        unframed.append(contentsOf: bytes)
+        var start = 0
+        while unframed.count - start >= Self.recordHeaderLength {
+            let length = Int(unframed[start + 11]) << 8 | Int(unframed[start + 12])
+            let end = start + Self.recordHeaderLength + length
+            guard end <= unframed.count else { break }
+            pack(record: unframed[start..<end])
+            start = end
+        }
+        unframed.removeFirst(start)
+    }
+
+    private func pack(record: ArraySlice<UInt8>) {
+        if !batch.isEmpty && batch.count + record.count > mtu { emitBatch() }
         batch.append(contentsOf: record)
     }
 
+    /// Sends what was written so far; called on `BIO_flush` and after every call into OpenSSL.
     func flush() {
+        if !unframed.isEmpty {
+            // Not a whole record (OpenSSL never writes such); pass it on unchanged rather than hold it back.
+            emitBatch()
+            outgoing.append(unframed)
+            unframed.removeAll()
+        }
+        emitBatch()
+    }
+
+    private func emitBatch() {
         guard !batch.isEmpty else { return }
         outgoing.append(batch)
         batch.removeAll(keepingCapacity: true)
@@ -94,7 +126,7 @@ private func channel(of bio: OpaquePointer?) -> DatagramChannel? {
 private func datagramWrite(_ bio: OpaquePointer?, _ bytes: UnsafePointer<CChar>?, _ count: Int32) -> Int32 {
     guard let channel = channel(of: bio), let bytes, count >= 0 else { return -1 }
     tandem_bio_clear_retry_flags(bio)
-    channel.write(record: UnsafeRawBufferPointer(start: bytes, count: Int(count)))
+    channel.write(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
     return count
 }
 

@@ -31,15 +31,26 @@ import Testing
         #expect(client.srtpKeyingMaterial == server.srtpKeyingMaterial)
     }
 
-    @Test func everyDatagramFitsTheMTU() throws {
+    @Test(arguments: [1200, 576, 300])
+    func everyDatagramFitsTheMTU(mtu: Int) throws {
         let pair = try DTLSTestPair(
             clientCertificate: DTLSCertificate(keyType: .rsa(bits: 2048)),
-            serverCertificate: DTLSCertificate(keyType: .rsa(bits: 2048)))
+            serverCertificate: DTLSCertificate(keyType: .rsa(bits: 2048)), mtu: mtu)
         pair.start()
         #expect(pair.clientConnected != nil)
+        #expect(pair.serverConnected != nil)
         let all = pair.sentByClient + pair.sentByServer
-        #expect(all.allSatisfy { $0.bytes.count <= 1200 })
-        #expect(all.contains { $0.bytes.count > 600 })  // records were packed, not sent one per datagram
+        #expect(all.allSatisfy { $0.bytes.count <= mtu })
+        #expect(all.contains { $0.bytes.count > mtu / 2 })  // records were packed, not sent one per datagram
+    }
+
+    @Test func eventTextLeavesOutTheKeyingMaterial() throws {
+        let pair = try DTLSTestPair()
+        pair.start()
+        let info = try #require(pair.clientConnected)
+        let text = String(describing: DTLSEvent.connected(info)) + String(reflecting: info)
+        #expect(text.contains("redacted"))
+        #expect(!text.contains(String(describing: info.srtpKeyingMaterial[0...3]).dropFirst().dropLast()))
     }
 
     @Test func acceptsARemoteRSACertificate() throws {

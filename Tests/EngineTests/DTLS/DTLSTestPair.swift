@@ -21,17 +21,17 @@ final class DTLSTestPair {
         clientCertificate: DTLSCertificate? = nil, serverCertificate: DTLSCertificate? = nil,
         clientProfiles: [SRTPProtectionProfile] = [.aeadAES128GCM, .aes128CMHMACSHA1_80],
         serverProfiles: [SRTPProtectionProfile] = [.aeadAES128GCM, .aes128CMHMACSHA1_80],
-        clientExpects: DTLSFingerprint? = nil, serverExpects: DTLSFingerprint? = nil
+        clientExpects: DTLSFingerprint? = nil, serverExpects: DTLSFingerprint? = nil, mtu: Int = 1200
     ) throws {
         var generator = SeededGenerator(seed: 7)
         self.clientCertificate = try clientCertificate ?? DTLSCertificate(using: &generator)
         self.serverCertificate = try serverCertificate ?? DTLSCertificate(using: &generator)
         client = try DTLSEndpoint(role: .client, certificate: self.clientCertificate,
                                   remoteFingerprint: clientExpects ?? self.serverCertificate.fingerprint,
-                                  srtpProfiles: clientProfiles)
+                                  mtu: mtu, srtpProfiles: clientProfiles)
         server = try DTLSEndpoint(role: .server, certificate: self.serverCertificate,
                                   remoteFingerprint: serverExpects ?? self.clientCertificate.fingerprint,
-                                  srtpProfiles: serverProfiles)
+                                  mtu: mtu, srtpProfiles: serverProfiles)
     }
 
     func start() {
