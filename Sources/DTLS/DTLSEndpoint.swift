@@ -141,9 +141,11 @@ public final class DTLSEndpoint {
     }
 
     /// Encrypts `applicationData` into one record, sent in one datagram. An empty payload sends nothing
-    /// (OpenSSL writes no empty application-data records).
+    /// (OpenSSL writes no empty application-data records). A failure inside OpenSSL both throws and ends
+    /// the association with `.failed`.
     public func send(_ applicationData: [UInt8]) throws(DTLSError) {
         guard state == .connected else { throw .notConnected }
+        guard !applicationData.isEmpty else { return }
         let limit = maximumApplicationDataSize
         guard applicationData.count <= limit else { throw .recordTooLarge(size: applicationData.count, limit: limit) }
         OpenSSLErrorQueue.clear()

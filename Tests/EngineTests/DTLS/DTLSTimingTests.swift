@@ -43,6 +43,19 @@ import Testing
         #expect(pair.serverConnected != nil)
     }
 
+    @Test func partlyLostFlightIsCompletedAfterTheTimer() throws {
+        let pair = try DTLSTestPair(mtu: 300)
+        pair.drop = { fromClient, index in !fromClient && index == 1 }  // middle datagram of the server's flight
+        pair.start()
+        #expect(pair.sentByServer.count >= 3)
+        #expect(pair.clientConnected == nil)
+        #expect(pair.client.pollTimeout() == Instant.zero + .seconds(1))
+        pair.run(until: Instant.zero + .seconds(10))
+        #expect(pair.clientConnected != nil)
+        #expect(pair.serverConnected != nil)
+        #expect(pair.sentByClient[1].at == Instant.zero + .seconds(1))
+    }
+
     @Test func lostFinalServerFlightIsResentWhenTheClientRetransmits() throws {
         let pair = try DTLSTestPair()
         pair.start()
