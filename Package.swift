@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "TandemBase"),
         .target(name: "STUN", dependencies: ["TandemBase", "COpenSSL"]),
         .target(name: "ICE", dependencies: ["TandemBase", "STUN"]),
-        .target(name: "DTLS", dependencies: ["TandemBase", "COpenSSL", "CTandemShims"]),
+        .target(name: "DTLS", dependencies: ["TandemBase", "COpenSSL", "CTandemShims", "SRTP"]),
         .target(name: "SRTP", dependencies: ["TandemBase", "CSRTP"]),
         .target(name: "RTP", dependencies: ["TandemBase"]),
         .target(name: "SDP", dependencies: ["TandemBase"]),

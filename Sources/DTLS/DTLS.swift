@@ -1,1 +1,0 @@
-// Module DTLS: see ../../README.md (Layout) for what it holds.

@@ -1,0 +1,44 @@
+import COpenSSL
+import CTandemShims
+import SRTP
+
+/// Builds the `SSL_CTX` for one endpoint: DTLS 1.2 only, ECDHE with AEAD (CBC as fallback) suites, P-256 and
+/// X25519, the certificate, use_srtp (RFC 5764 §4.1.1) and a peer-certificate request (RFC 5763 §5).
+enum DTLSContext {
+    static let cipherList = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+        "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA",
+        "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA",
+    ].joined(separator: ":")
+
+    /// A configured context (caller frees it with `SSL_CTX_free`).
+    static func make(
+        certificate: DTLSCertificate, srtpProfiles: [SRTPProtectionProfile],
+        verify: SSL_verify_cb
+    ) throws(DTLSError) -> OpaquePointer {
+        guard !srtpProfiles.isEmpty else { throw .openSSL("at least one SRTP protection profile is needed") }
+        guard let context = SSL_CTX_new(DTLS_method()) else {
+            throw .openSSL(OpenSSLErrorQueue.drain(fallback: "SSL_CTX_new failed"))
+        }
+        let profiles = srtpProfiles.map(\.openSSLName).joined(separator: ":")
+        let ok = tandem_ssl_ctx_set_min_proto_version(context, DTLS1_2_VERSION) == 1
+            && tandem_ssl_ctx_set_max_proto_version(context, DTLS1_2_VERSION) == 1
+            && SSL_CTX_set_cipher_list(context, cipherList) == 1
+            && tandem_ssl_ctx_set1_groups_list(context, "X25519:P-256") == 1
+            && SSL_CTX_use_certificate(context, certificate.certificate) == 1
+            && SSL_CTX_use_PrivateKey(context, certificate.key) == 1
+            && SSL_CTX_check_private_key(context) == 1
+            && SSL_CTX_set_tlsext_use_srtp(context, profiles) == 0  // 0 means success here
+        guard ok else {
+            SSL_CTX_free(context)
+            throw .openSSL(OpenSSLErrorQueue.drain(fallback: "configuring the DTLS context failed"))
+        }
+        // The link MTU is set explicitly; never ask the (non-existent) socket. No renegotiation, no tickets.
+        SSL_CTX_set_options(context, tandem_ssl_op_no_query_mtu() | tandem_ssl_op_no_renegotiation() | tandem_ssl_op_no_ticket())
+        // Request the peer's certificate on both sides; `verify` accepts self-signed ones whose fingerprint matches.
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify)
+        return context
+    }
+}

@@ -1,1 +1,0 @@
-// Module SRTP: see ../../README.md (Layout) for what it holds.
