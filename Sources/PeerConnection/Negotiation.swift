@@ -69,7 +69,7 @@ enum Negotiation {
             }
             if !candidatesPlaced {
                 candidatesPlaced = true
-                for candidate in candidates { media.append(SDPAttribute("candidate", candidate)) }
+                for candidate in candidates { media.append(SDPAttribute("candidate", String(candidate.trimmingPrefix("candidate:")))) }
                 if gatheringComplete { media.append(SDPAttribute("end-of-candidates")) }
             }
             description.media.append(media)

@@ -50,7 +50,7 @@ public final class Peer {
         self.configuration = configuration
         self.certificate = try certificate ?? DTLSCertificate()
         var random: any RandomNumberGenerator = random
-        localCredentials = ICECredentials(ufrag: RandomToken.make(8, using: &random), password: RandomToken.make(24, using: &random))
+        localCredentials = ICECredentials(ufrag: RandomToken.make(8, using: &random), pwd: RandomToken.make(24, using: &random))
         sessionID = UInt64.random(in: 1...(UInt64(1) << 62), using: &random)
         self.random = random
     }
@@ -120,9 +120,9 @@ public final class Peer {
             throw .invalidState("\(type.rawValue) is not supported")
         }
         guard let ice else { throw .invalidState("ICE did not start") }
-        ice.setRemoteCredentials(ufrag: transport.ufrag, password: transport.password)
+        ice.setRemoteCredentials(ufrag: transport.ufrag, pwd: transport.password)
         for candidate in transport.candidates { try addRemoteCandidate(candidate, at: now) }
-        if transport.endOfCandidates { ice.remoteCandidatesComplete() }
+        if transport.endOfCandidates { ice.remoteCandidatesComplete(at: now) }
         if type == .answer { try startDTLSIfReady(at: now) }
         drainICE(at: now)
     }
@@ -130,14 +130,13 @@ public final class Peer {
     /// A trickled remote candidate (RFC 8838); an empty string signals end-of-candidates.
     public func addRemoteCandidate(_ candidate: String, at now: Instant) throws(PeerError) {
         guard let ice, remoteTransport != nil else { throw .invalidState("set a remote description before adding candidates") }
-        var text = candidate.hasPrefix("a=") ? String(candidate.dropFirst(2)) : candidate
-        if text.hasPrefix("candidate:") { text = String(text.dropFirst("candidate:".count)) }
-        if text.isEmpty {
-            ice.remoteCandidatesComplete()
+        if candidate.trimmingPrefix("a=").trimmingPrefix("candidate:").allSatisfy(\.isWhitespace) {
+            ice.remoteCandidatesComplete(at: now)
         } else {
-            guard let parsed = try? ICECandidate(sdpValue: text) else { throw .invalidDescription("unreadable candidate: \(candidate)") }
+            let parsed: ICECandidate
+            do { parsed = try ICECandidate(sdp: candidate) } catch { throw .invalidDescription("unreadable candidate \(candidate): \(error)") }
             guard parsed.transport.lowercased() == "udp" else { return }  // TCP candidates (RFC 6544) are not used
-            ice.addRemoteCandidate(parsed, at: now)
+            ice.addRemoteCandidate(parsed)
         }
         drainICE(at: now)
     }
@@ -161,7 +160,7 @@ public final class Peer {
 
     private func localParameters(setup: SDPSetupRole) -> Negotiation.LocalParameters {
         Negotiation.LocalParameters(sessionID: sessionID, version: sessionVersion, ufrag: localCredentials.ufrag,
-                                    password: localCredentials.password, fingerprint: certificate.fingerprint, setup: setup)
+                                    password: localCredentials.pwd, fingerprint: certificate.fingerprint, setup: setup)
     }
 
     /// The answerer picks its DTLS role from the offer's `a=setup` (RFC 8842 §5.3).
@@ -319,7 +318,7 @@ public final class Peer {
             switch event {
             case let .connected(info):
                 do {
-                    srtp = try SRTPSession(profile: info.srtpProfile, keyingMaterial: info.srtpKeyingMaterial, role: dtlsRole ?? .client)
+                    srtp = try SRTPSession(profile: info.srtpProfile, keyingMaterial: info.srtpKeyingMaterial, role: dtlsRole == .server ? .server : .client)
                     srtpProfile = info.srtpProfile
                     dtlsState = .connected
                     nextRTCP = now + configuration.rtcpInterval / 2
