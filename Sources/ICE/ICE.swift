@@ -1,1 +1,0 @@
-// Module ICE: see ../../README.md (Layout) for what it holds.

@@ -1,1 +1,0 @@
-// Module STUN: see ../../README.md (Layout) for what it holds.
