@@ -57,7 +57,7 @@ public final class EchoServer: Sendable {
                 guard let complete = try await connection.localDescription() else { throw PeerError.invalidState("no local description") }
                 Task { await echo(on: connection, limit: options.maximumSessionDuration, log: log) }
                 let body = try JSONEncoder().encode(complete)
-                log("answered an offer with \(offer.sdp.split(separator: "\n").filter { $0.hasPrefix("m=") }.count) media section(s)")
+                log("answered an offer with \(offer.sdp.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("m=") }.count) media section(s)")
                 return HTTPResponseMessage(status: .ok, contentType: "application/json", body: Array(body))
             } catch {
                 await connection.close()

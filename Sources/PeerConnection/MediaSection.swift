@@ -73,9 +73,9 @@ struct MediaSection {
         self.direction = direction
         self.codecs = codecs
         localSSRC = UInt32.random(in: 1...UInt32.max, using: &random)
-        cname = RandomToken.make(16, using: &random)
-        streamID = RandomToken.make(12, using: &random)
-        trackID = RandomToken.make(12, using: &random)
+        cname = RandomToken.make(16, alphanumericOnly: true, using: &random)
+        streamID = RandomToken.make(12, alphanumericOnly: true, using: &random)
+        trackID = RandomToken.make(12, alphanumericOnly: true, using: &random)
         sendStatistics = RTPSendStatistics(ssrc: localSSRC, clockRate: Int(codecs.first?.rtpMap.clockRate ?? 90_000))
     }
 
@@ -87,11 +87,23 @@ struct MediaSection {
     }
 }
 
-/// Random tokens for ICE credentials, CNAMEs and stream ids: ice-char is ALPHA / DIGIT / "+" / "/" (RFC 8839 §5.4).
+/// Random tokens: ICE credentials use ice-char, ALPHA / DIGIT / "+" / "/" (RFC 8839 §5.4); CNAMEs and
+/// msid identifiers use letters and digits only, which are token characters (RFC 8866 §9).
 enum RandomToken {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
-    static func make(_ length: Int, using random: inout some RandomNumberGenerator) -> String {
-        String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] })
+    static func make(_ length: Int, alphanumericOnly: Bool = false, using random: inout some RandomNumberGenerator) -> String {
+        let letters = alphanumericOnly ? 62 : alphabet.count
+        return String((0..<length).map { _ in alphabet[Int.random(in: 0..<letters, using: &random)] })
     }
+}
+
+/// A concrete wrapper over an injected generator, so it can be passed `inout` to generic code
+/// (opening the existential inside an initializer crashes the Swift 6.3 compiler).
+struct ErasedRandomGenerator: RandomNumberGenerator {
+    private var base: any RandomNumberGenerator
+
+    init(_ base: any RandomNumberGenerator) { self.base = base }
+
+    mutating func next() -> UInt64 { base.next() }
 }

@@ -14,7 +14,7 @@ public final class Peer {
     public let certificate: DTLSCertificate
     public private(set) var connectionState: PeerConnectionState = .new
 
-    private var random: any RandomNumberGenerator
+    private var random: ErasedRandomGenerator
     private let localCredentials: ICECredentials
     private let sessionID: UInt64
     private var sessionVersion: UInt64 = 1
@@ -34,6 +34,10 @@ public final class Peer {
     private var srtpProfile: SRTPProtectionProfile?
     /// Where the last DTLS datagram came from: the reply path before ICE has selected a pair.
     private var lastDTLSPath: (remote: TransportAddress, local: TransportAddress)?
+    /// DTLS datagrams that arrived before the remote description (the answerer's ClientHello can beat
+    /// the answer to the offerer); replayed when the endpoint starts, instead of waiting a retransmission.
+    private var earlyDTLS: [(bytes: [UInt8], remote: TransportAddress, local: TransportAddress)] = []
+    private static let earlyDTLSLimit = 16
 
     private var localCandidates: [String] = []
     private var gatheringComplete = false
@@ -46,13 +50,13 @@ public final class Peer {
 
     private enum DTLSState { case new, connecting, connected, failed, closed }
 
-    public init(configuration: PeerConfiguration, certificate: DTLSCertificate? = nil, random: some RandomNumberGenerator) throws {
+    public init(configuration: PeerConfiguration, certificate: DTLSCertificate? = nil, random generator: any RandomNumberGenerator) throws {
         self.configuration = configuration
         self.certificate = try certificate ?? DTLSCertificate()
-        var random: any RandomNumberGenerator = random
-        localCredentials = ICECredentials(ufrag: RandomToken.make(8, using: &random), pwd: RandomToken.make(24, using: &random))
-        sessionID = UInt64.random(in: 1...(UInt64(1) << 62), using: &random)
-        self.random = random
+        var generator = ErasedRandomGenerator(generator)
+        localCredentials = ICECredentials(ufrag: RandomToken.make(8, using: &generator), pwd: RandomToken.make(24, using: &generator))
+        sessionID = UInt64.random(in: 1...(UInt64(1) << 62), using: &generator)
+        random = generator
     }
 
     // MARK: Offer and answer (JSEP, RFC 8829)
@@ -209,6 +213,9 @@ public final class Peer {
         }
         dtlsRole = role
         if role == .client, let ice, ice.selectedPair != nil { startDTLSHandshake(at: now) }
+        let early = earlyDTLS
+        earlyDTLS = []
+        for datagram in early { route(datagram.bytes, from: datagram.remote, to: datagram.local, at: now) }
     }
 
     private func startDTLSHandshake(at now: Instant) {
@@ -225,12 +232,19 @@ public final class Peer {
     public func handleDatagram(_ bytes: [UInt8], from remote: TransportAddress, to local: TransportAddress, at now: Instant) {
         guard connectionState != .closed else { return }
         counters.bytesReceived += bytes.count
+        route(bytes, from: remote, to: local, at: now)
+    }
+
+    private func route(_ bytes: [UInt8], from remote: TransportAddress, to local: TransportAddress, at now: Instant) {
         switch DatagramKind.classify(bytes) {
         case .stun:
             if ice?.handleDatagram(bytes, from: remote, to: local, at: now) != true { counters.datagramsDropped += 1 }
             drainICE(at: now)
         case .dtls:
-            guard let dtls else { counters.datagramsDropped += 1; return }
+            guard let dtls else {
+                if earlyDTLS.count < Self.earlyDTLSLimit { earlyDTLS.append((bytes, remote, local)) } else { counters.datagramsDropped += 1 }
+                return
+            }
             lastDTLSPath = (remote, local)
             if dtlsState == .new { dtlsState = .connecting }
             dtls.handleDatagram(bytes, at: now)

@@ -26,7 +26,7 @@ public final class PeerConnection: Sendable {
     }
 
     private let eventLoop: any EventLoop
-    private let state: NIOLoopBound<LoopState>
+    private let state: NIOLoopBoundBox<LoopState>
 
     /// Local candidates as they are gathered (trickle ICE); the stream ends when gathering completes.
     public let localCandidates: AsyncStream<String>
@@ -34,9 +34,9 @@ public final class PeerConnection: Sendable {
     public let incomingRTP: AsyncStream<IncomingRTP>
     public let feedback: AsyncStream<(mid: String, RTCPFeedback)>
 
-    private init(eventLoop: any EventLoop, state: LoopState, streams: Streams) {
+    private init(eventLoop: any EventLoop, state: NIOLoopBoundBox<LoopState>, streams: Streams) {
         self.eventLoop = eventLoop
-        self.state = NIOLoopBound(state, eventLoop: eventLoop)
+        self.state = state
         self.localCandidates = streams.candidates
         self.connectionStates = streams.states
         self.incomingRTP = streams.rtp
@@ -49,10 +49,9 @@ public final class PeerConnection: Sendable {
         var configuration = options.peer
         configuration.wallClockAtZero = WallClock.sinceUnixEpoch() - .nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds))
         let streams = Streams()
-        let loopState = try await eventLoop.submit {
-            LoopState(peer: Peer(configuration: configuration, random: SystemRandomNumberGenerator()), streams: streams)
-        }.get()
-        let connection = PeerConnection(eventLoop: eventLoop, state: loopState, streams: streams)
+        let peer = try Peer(configuration: configuration, random: SystemRandomNumberGenerator())
+        let box = NIOLoopBoundBox.makeBoxSendingValue(LoopState(peer: peer, streams: streams), eventLoop: eventLoop)
+        let connection = PeerConnection(eventLoop: eventLoop, state: box, streams: streams)
 
         var addresses = try NetworkInterfaces.usableAddresses(includeLoopback: options.includeLoopback, includeIPv6: options.includeIPv6)
         if options.loopbackOnly { addresses = addresses.filter(\.isLoopback) }
@@ -134,6 +133,11 @@ public final class PeerConnection: Sendable {
     }
 
     // MARK: Media and stats
+
+    /// The payload type negotiated for `codec` (e.g. "VP8") on `mid`.
+    public func payloadType(for codec: String, mid: String) async throws -> UInt8 {
+        try await run { try $0.peer.payloadType(for: codec, mid: mid) }
+    }
 
     /// Sends an RTP packet on media section `mid` (the Peer sets the SSRC and negotiated header extensions).
     public func send(_ packet: RTPPacket, mid: String) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EchoPeer
 import Foundation
+import DTLS
 import TandemBase
 
 struct EchoCommand: AsyncParsableCommand {
@@ -27,12 +28,8 @@ struct EchoCommand: AsyncParsableCommand {
         options.port = Int(address.port)
         options.connection.loopbackOnly = !allInterfaces
         options.connection.peer.answererDTLSRole = dtlsRole.role
-        let server = try await EchoServer.start(options: options) { line in
-            print(line)
-            fflush(stdout)
-        }
-        print("listening on http://\(listen)")
-        fflush(stdout)
+        let server = try await EchoServer.start(options: options) { line in printLine(line) }
+        printLine("listening on http://\(listen)")
         try await waitForTermination()
         await server.close()
     }
@@ -68,13 +65,20 @@ struct EchoClientCommand: AsyncParsableCommand {
         let report = try await EchoClient.run(options)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        printLine(String(decoding: try encoder.encode(report), as: UTF8.self))
         if !report.succeeded { throw ExitCode(1) }
     }
 }
 
 enum DTLSRoleOption: String, ExpressibleByArgument, CaseIterable {
     case client, server
+
+    var role: DTLSRole { self == .client ? .client : .server }
+}
+
+/// Writes a line to standard output at once (no buffering), for scripts waiting on it.
+func printLine(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// The VP8 clip committed with the tests, found relative to the working directory or the executable.
