@@ -13,7 +13,153 @@ import Testing
         try pair.negotiate()
         #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
         let connectedAt = try #require(pair.firstTime(.offerer, state: .connected))
-        print("virtual time to connected: \(connectedAt)")
-        #expect(connectedAt < Instant.zero + .milliseconds(200))
+        #expect(connectedAt < Instant.zero + .milliseconds(100))
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
+    func connectsAtTwentyPercentLoss(seed: UInt64) throws {
+        let pair = try PeerPair(impairments: LinkImpairments(delay: .milliseconds(20), loss: 0.2), seed: seed)
+        try pair.negotiate()
+        #expect(pair.run(for: .seconds(30)) { pair.bothConnected })
+        #expect(pair.network.counters.lost > 0)
+    }
+
+    @Test func connectsThroughReorderingDuplicationAndAnMTULimit() throws {
+        let impairments = LinkImpairments(delay: .milliseconds(10), jitter: .milliseconds(30), loss: 0.05, duplication: 0.2, mtu: 1200)
+        let pair = try PeerPair(impairments: impairments, seed: 11)
+        try pair.negotiate()
+        #expect(pair.run(for: .seconds(30)) { pair.bothConnected })
+        #expect(pair.network.counters.duplicated > 0)
+        #expect(pair.network.counters.oversized == 0, "every datagram fits the 1200-byte MTU")
+        #expect(pair.sent.allSatisfy { $0.bytes.count <= 1200 })
+    }
+
+    @Test(arguments: [DTLSRole.client, .server])
+    func bothDTLSRolesCarryMediaBothWays(answererRole: DTLSRole) throws {
+        let pair = try PeerPair(answererDTLSRole: answererRole)
+        try pair.negotiate()
+        #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
+        #expect(pair.answerer.stats(at: pair.now).dtlsRole == (answererRole == .client ? "client" : "server"))
+        #expect(pair.offerer.stats(at: pair.now).dtlsRole == (answererRole == .client ? "server" : "client"))
+        try sendVideo(pair, from: .offerer, count: 20)
+        try sendVideo(pair, from: .answerer, count: 20)
+        pair.run(for: .milliseconds(100))
+        #expect(pair.rtpReceived(by: .answerer).count == 20)
+        #expect(pair.rtpReceived(by: .offerer).count == 20)
+    }
+
+    @Test(arguments: [SRTPProtectionProfile.aeadAES128GCM, .aes128CMHMACSHA1_80])
+    func eachSRTPProfileIsNegotiatedAndWorks(profile: SRTPProtectionProfile) throws {
+        let pair = try PeerPair(offererProfiles: [profile])
+        try pair.negotiate()
+        #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
+        #expect(pair.offerer.stats(at: pair.now).srtpProfile == profile.description)
+        try sendVideo(pair, from: .offerer, count: 5)
+        pair.run(for: .milliseconds(50))
+        #expect(pair.rtpReceived(by: .answerer).count == 5)
+    }
+
+    @Test func replayedSRTPIsRefused() throws {
+        let pair = try PeerPair()
+        try pair.negotiate()
+        #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
+        let before = pair.sent.count
+        try sendVideo(pair, from: .offerer, count: 3)
+        pair.run(for: .milliseconds(50))
+        let media = pair.sent[before...].filter { $0.side == .offerer && DatagramKind.classify($0.bytes) == .rtp }
+        #expect(media.count == 3)
+        let failuresBefore = pair.answerer.stats(at: pair.now).srtpFailures
+        for datagram in media {
+            pair.answerer.handleDatagram(datagram.bytes, from: pair.offererAddress, to: pair.answererAddress, at: pair.now)
+        }
+        pair.pump()
+        #expect(pair.rtpReceived(by: .answerer).count == 3, "replays must not be delivered")
+        #expect(pair.answerer.stats(at: pair.now).srtpFailures == failuresBefore + 3)
+    }
+
+    @Test func dtlsRecoversFromLostHandshakeFlights() throws {
+        let pair = try PeerPair(impairments: LinkImpairments(delay: .milliseconds(5)))
+        try pair.negotiate()
+        // Let ICE connect, then lose everything for 1.5 s: DTLS must retransmit on the Peer's clock.
+        #expect(pair.run(for: .seconds(5)) { pair.offerer.stats(at: pair.now).selectedPair != nil })
+        pair.network.impairments.loss = 1
+        pair.run(for: .milliseconds(1500))
+        #expect(!pair.bothConnected)
+        pair.network.impairments.loss = 0
+        #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
+        let dtlsDatagrams = pair.sent.filter { DatagramKind.classify($0.bytes) == .dtls }.count
+        #expect(dtlsDatagrams > 4, "the lost flights were sent again")
+    }
+
+    @Test func consentLossMovesToDisconnectedThenFailed() throws {
+        let pair = try PeerPair()
+        try pair.negotiate()
+        #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
+        let cut = pair.now
+        pair.network.blockedAddresses = [pair.answererAddress]
+        #expect(pair.run(for: .seconds(20)) { pair.offerer.connectionState == .disconnected })
+        #expect(pair.run(for: .seconds(40)) { pair.offerer.connectionState == .failed })
+        let failedAt = try #require(pair.firstTime(.offerer, state: .failed))
+        // RFC 7675 §5.1: consent expires 30 s after the last authenticated response.
+        #expect(failedAt - cut <= .seconds(31))
+        #expect(failedAt - cut >= .seconds(25))
+        #expect(pair.failures(.offerer).contains { $0.contains("ICE failed") })
+    }
+
+    @Test func tamperedFingerprintFailsTheConnection() throws {
+        let pair = try PeerPair()
+        pair.tamperAnswer = { answer in
+            for index in answer.media.indices {
+                var fingerprints = answer.media[index].fingerprints
+                guard !fingerprints.isEmpty else { continue }
+                fingerprints[0].bytes[0] ^= 0xff
+                answer.media[index].setTypedValues(fingerprints)
+            }
+        }
+        try pair.negotiate()
+        #expect(pair.run(for: .seconds(40)) { pair.offerer.connectionState == .failed })
+        #expect(pair.offerer.connectionState == .failed)
+        #expect(pair.failures(.offerer).contains { $0.lowercased().contains("fingerprint") })
+        #expect(pair.rtpReceived(by: .offerer).isEmpty)
+    }
+
+    @Test func malformedDatagramsAreDroppedWithoutHarm() throws {
+        let pair = try PeerPair()
+        try pair.negotiate()
+        #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
+        var random = SeededGenerator(seed: 99)
+        for length in 0..<300 {
+            var bytes = random.bytes(length % 80)
+            if !bytes.isEmpty { bytes[0] = [0x00, 0x01, 0x16, 0x17, 0x80, 0x90, 0xC8, 0x40][length % 8] }
+            pair.answerer.handleDatagram(bytes, from: pair.offererAddress, to: pair.answererAddress, at: pair.now)
+        }
+        pair.pump()
+        #expect(pair.answerer.connectionState == .connected)
+        try sendVideo(pair, from: .offerer, count: 2)
+        pair.run(for: .milliseconds(50))
+        #expect(pair.rtpReceived(by: .answerer).count == 2)
+    }
+
+    @Test func rtcpReportsGiveARoundTripTime() throws {
+        let pair = try PeerPair(impairments: LinkImpairments(delay: .milliseconds(25)))
+        try pair.negotiate()
+        #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
+        for _ in 0..<10 {
+            try sendVideo(pair, from: .offerer, count: 1)
+            pair.run(for: .milliseconds(500))
+        }
+        let rtt = try #require(pair.offerer.stats(at: pair.now).roundTripTime)
+        #expect(abs(rtt.milliseconds - 50) < 2, "RTT \(rtt) from SR/RR over a 25 ms one-way path")
+    }
+
+    private func sendVideo(_ pair: PeerPair, from side: PeerPair.Side, count: Int) throws {
+        let peer = pair.peer(side)
+        let payloadType = try peer.payloadType(for: "VP8", mid: pair.mid)
+        for index in 0..<count {
+            let packet = RTPPacket(marker: true, payloadType: payloadType, sequenceNumber: UInt16(index + 1),
+                                   timestamp: UInt32(index * 3000), ssrc: 0, payload: Array(repeating: UInt8(index), count: 900))
+            try peer.sendRTP(packet, mid: pair.mid, at: pair.now)
+        }
+        pair.pump()
     }
 }
