@@ -120,6 +120,14 @@ enum Negotiation {
         }
     }
 
+    /// A later offer must keep the negotiated sections: this engine renegotiates only to restart ICE.
+    static func checkUnchangedMedia(_ offer: SessionDescription, sections: [MediaSection]) throws(PeerError) {
+        let offered = offer.media.map { $0.mid ?? "" }
+        guard offered == sections.map(\.mid) else {
+            throw .invalidDescription("renegotiation may restart ICE but not change media sections (offered mids \(offered))")
+        }
+    }
+
     /// ICE credentials, DTLS fingerprint and setup role, and candidates from the first bundled section.
     static func remoteTransport(_ description: SessionDescription) throws(PeerError) -> RemoteTransport {
         let bundleTag = description.bundleGroups.first?.mids.first

@@ -15,12 +15,15 @@ public final class Peer {
     public private(set) var connectionState: PeerConnectionState = .new
 
     private var random: ErasedRandomGenerator
-    private let localCredentials: ICECredentials
+    private var localCredentials: ICECredentials
+    private var pendingCredentials: ICECredentials?
     private let sessionID: UInt64
     private var sessionVersion: UInt64 = 1
 
     private var sections: [MediaSection] = []
-    private var pendingLocalOffer: [MediaSection]?
+    private var signalingState = SignalingState.stable
+    /// A first offer/answer exchange has completed; later ones may only restart ICE.
+    private var negotiated = false
     private var localDescriptionState: (type: SDPType, setup: SDPSetupRole)?
     private var remoteTransport: RemoteTransport?
     private var isOfferer = false
@@ -49,6 +52,8 @@ public final class Peer {
     private var outputIndex = 0
 
     private enum DTLSState { case new, connecting, connected, failed, closed }
+    /// RTCSignalingState, without provisional answers (W3C webrtc-pc §4.3.1).
+    private enum SignalingState { case stable, haveLocalOffer, haveRemoteOffer }
 
     public init(configuration: PeerConfiguration, certificate: DTLSCertificate? = nil, random generator: any RandomNumberGenerator) throws {
         self.configuration = configuration
@@ -65,7 +70,7 @@ public final class Peer {
     public func addTransceiver(_ kind: MediaKind, direction: SDPMediaDirection = .sendrecv) throws(PeerError) -> String {
         guard connectionState != .closed else { throw .closed }
         guard kind != .application else { throw .invalidState("data channels arrive with the SCTP issue") }
-        guard localDescriptionState == nil, remoteTransport == nil else { throw .invalidState("renegotiation is not supported yet") }
+        guard !negotiated, signalingState == .stable else { throw .invalidState("adding media after the first negotiation is not supported yet") }
         let mid = String(sections.count)
         var section = MediaSection(mid: mid, kind: kind, direction: direction, codecs: SupportedCodecs.local(for: kind), random: &random)
         section.midExtensionID = 1
@@ -73,18 +78,20 @@ public final class Peer {
         return mid
     }
 
-    public func createOffer() throws(PeerError) -> SessionDescription {
+    /// An offer; once negotiated, a new offer may only restart ICE (new credentials, RFC 8445 §9).
+    public func createOffer(iceRestart: Bool = false) throws(PeerError) -> SessionDescription {
         guard connectionState != .closed else { throw .closed }
         guard !sections.isEmpty else { throw .invalidState("add a transceiver before creating an offer") }
-        guard remoteTransport == nil else { throw .invalidState("renegotiation is not supported yet") }
-        pendingLocalOffer = sections
-        return Negotiation.describe(sections, local: localParameters(setup: .actpass))
+        guard signalingState == .stable else { throw .invalidState("an offer is already pending") }
+        pendingCredentials = iceRestart && negotiated ? ICECredentials.random(using: &random) : nil
+        return Negotiation.describe(sections, local: localParameters(setup: negotiated ? establishedSetup : .actpass,
+                                                                      credentials: pendingCredentials ?? localCredentials))
     }
 
     public func createAnswer() throws(PeerError) -> SessionDescription {
         guard connectionState != .closed else { throw .closed }
-        guard !isOfferer, let remote = remoteTransport else { throw .invalidState("set a remote offer before creating an answer") }
-        return Negotiation.describe(sections, local: localParameters(setup: answerSetup(for: remote.setup)))
+        guard signalingState == .haveRemoteOffer, let remote = remoteTransport else { throw .invalidState("set a remote offer before creating an answer") }
+        return Negotiation.describe(sections, local: localParameters(setup: negotiated ? establishedSetup : answerSetup(for: remote.setup)))
     }
 
     public func setLocalDescription(_ description: SessionDescription, type: SDPType, at now: Instant) throws(PeerError) {
@@ -92,43 +99,78 @@ public final class Peer {
         let setup = description.media.lazy.compactMap { description.effectiveTransport(for: $0).setup }.first ?? .actpass
         switch type {
         case .offer:
-            guard pendingLocalOffer != nil else { throw .invalidState("create an offer before setting it") }
-            isOfferer = true
-            startICE(role: .controlling, at: now)
+            guard signalingState == .stable else { throw .invalidState("an offer is already pending") }
+            if !negotiated {
+                isOfferer = true
+                startICE(role: .controlling, at: now)
+            } else if let fresh = pendingCredentials {
+                restartICE(with: fresh, at: now)
+            }
+            pendingCredentials = nil
+            signalingState = .haveLocalOffer
         case .answer:
-            guard remoteTransport != nil, !isOfferer else { throw .invalidState("no remote offer to answer") }
+            guard signalingState == .haveRemoteOffer else { throw .invalidState("no remote offer to answer") }
+            signalingState = .stable
+            negotiated = true
         case .pranswer, .rollback:
             throw .invalidState("\(type.rawValue) is not supported")
         }
         localDescriptionState = (type, setup)
         if type == .answer { try startDTLSIfReady(at: now) }
+        drainICE(at: now)
     }
 
     public func setRemoteDescription(_ description: SessionDescription, type: SDPType, at now: Instant) throws(PeerError) {
         guard connectionState != .closed else { throw .closed }
         let transport = try Negotiation.remoteTransport(description)
+        let previous = remoteTransport
         switch type {
         case .offer:
-            guard localDescriptionState == nil else { throw .invalidState("renegotiation is not supported yet") }
-            sections = try Negotiation.answerSections(to: description, random: &random)
-            guard sections.contains(where: { !$0.rejected }) else { throw .invalidDescription("no m= section this engine can carry (VP8 video or Opus audio)") }
-            isOfferer = false
-            remoteTransport = transport
-            startICE(role: .controlled, at: now)
+            guard signalingState == .stable else { throw .invalidState("cannot take a remote offer while an offer is pending") }
+            if !negotiated {
+                sections = try Negotiation.answerSections(to: description, random: &random)
+                guard sections.contains(where: { !$0.rejected }) else { throw .invalidDescription("no m= section this engine can carry (VP8 video or Opus audio)") }
+                startICE(role: .controlled, at: now)
+            } else {
+                try Negotiation.checkUnchangedMedia(description, sections: sections)
+            }
+            signalingState = .haveRemoteOffer
         case .answer:
-            guard isOfferer, localDescriptionState != nil else { throw .invalidState("no local offer for this answer") }
+            guard signalingState == .haveLocalOffer else { throw .invalidState("no local offer for this answer") }
             guard transport.setup != .actpass else { throw .invalidDescription("an answer must not use a=setup:actpass (RFC 8842 §5.2)") }
-            try Negotiation.apply(answer: description, to: &sections)
-            remoteTransport = transport
+            if !negotiated { try Negotiation.apply(answer: description, to: &sections) }
+            signalingState = .stable
+            negotiated = true
         case .pranswer, .rollback:
             throw .invalidState("\(type.rawValue) is not supported")
         }
+        if let previous, previous.fingerprint != transport.fingerprint {
+            throw .invalidDescription("the remote DTLS fingerprint changed; a new session is needed (RFC 8842 §5.5)")
+        }
+        remoteTransport = transport
         guard let ice else { throw .invalidState("ICE did not start") }
+        // New remote credentials mean the remote side restarted ICE (RFC 8839 §4.4.1.1.1): restart ours too.
+        let remoteRestarted = previous.map { $0.ufrag != transport.ufrag || $0.password != transport.password } ?? false
+        if remoteRestarted && type == .offer { restartICE(with: ICECredentials.random(using: &random), at: now) }
         ice.setRemoteCredentials(ufrag: transport.ufrag, pwd: transport.password)
-        for candidate in transport.candidates { try addRemoteCandidate(candidate, at: now) }
-        if transport.endOfCandidates { ice.remoteCandidatesComplete(at: now) }
+        if previous == nil || remoteRestarted {
+            for candidate in transport.candidates { try addRemoteCandidate(candidate, at: now) }
+            if transport.endOfCandidates { ice.remoteCandidatesComplete(at: now) }
+        }
         if type == .answer { try startDTLSIfReady(at: now) }
         drainICE(at: now)
+    }
+
+    private func restartICE(with credentials: ICECredentials, at now: Instant) {
+        localCredentials = credentials
+        localCandidates = []
+        gatheringComplete = false
+        ice?.restart(localCredentials: credentials, at: now)
+    }
+
+    /// The `a=setup` that keeps the DTLS roles already established (RFC 8842 §5.5: no new association).
+    private var establishedSetup: SDPSetupRole {
+        dtlsRole == .server ? .passive : .active
     }
 
     /// A trickled remote candidate (RFC 8838); an empty string signals end-of-candidates.
@@ -162,9 +204,10 @@ public final class Peer {
         return match.payloadType
     }
 
-    private func localParameters(setup: SDPSetupRole) -> Negotiation.LocalParameters {
-        Negotiation.LocalParameters(sessionID: sessionID, version: sessionVersion, ufrag: localCredentials.ufrag,
-                                    password: localCredentials.pwd, fingerprint: certificate.fingerprint, setup: setup)
+    private func localParameters(setup: SDPSetupRole, credentials: ICECredentials? = nil) -> Negotiation.LocalParameters {
+        let credentials = credentials ?? localCredentials
+        return Negotiation.LocalParameters(sessionID: sessionID, version: sessionVersion, ufrag: credentials.ufrag,
+                                           password: credentials.pwd, fingerprint: certificate.fingerprint, setup: setup)
     }
 
     /// The answerer picks its DTLS role from the offer's `a=setup` (RFC 8842 §5.3).
@@ -484,6 +527,8 @@ public final class Peer {
     /// One compound packet per interval: SR from each sending stream (or an RR), report blocks for
     /// every received stream, and SDES CNAME (RFC 3550 §6.1, §6.4).
     private func sendReports(at now: Instant) {
+        // RFC 3550 §6.3.1: randomise the interval to 0.5–1.5 times its mean.
+        nextRTCP = now + configuration.rtcpInterval * Double.random(in: 0.5...1.5, using: &random)
         guard let srtp, connectionState == .connected || connectionState == .disconnected, let first = sections.first(where: { !$0.rejected }) else { return }
         var blocks: [RTCPReportBlock] = []
         for index in sections.indices {
@@ -508,9 +553,6 @@ public final class Peer {
             counters.rtcpPacketsSent += 1
             sendOnTransport(protected)
         }
-        // RFC 3550 §6.3.1: randomise the interval to 0.5–1.5 times its mean.
-        let jitter = Double.random(in: 0.5...1.5, using: &random)
-        nextRTCP = now + configuration.rtcpInterval * jitter
     }
 
     // MARK: Stats and closing

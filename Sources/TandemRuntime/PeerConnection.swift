@@ -71,8 +71,9 @@ public final class PeerConnection: Sendable {
         try await run { try $0.peer.addTransceiver(kind, direction: direction) }
     }
 
-    public func createOffer() async throws -> SessionDescriptionMessage {
-        try await run { SessionDescriptionMessage(type: .offer, sdp: try $0.peer.createOffer().serialized()) }
+    /// An offer; with `iceRestart` after the first negotiation, one that restarts ICE (RFC 8445 §9).
+    public func createOffer(iceRestart: Bool = false) async throws -> SessionDescriptionMessage {
+        try await run { SessionDescriptionMessage(type: .offer, sdp: try $0.peer.createOffer(iceRestart: iceRestart).serialized()) }
     }
 
     public func createAnswer() async throws -> SessionDescriptionMessage {

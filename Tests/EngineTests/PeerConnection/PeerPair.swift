@@ -52,6 +52,18 @@ final class PeerPair {
         pump()
     }
 
+    /// A second offer/answer from `side` with new ICE credentials (RFC 8445 §9).
+    func restartICE(from side: Side) throws {
+        let offering = peer(side), answering = peer(side == .offerer ? .answerer : .offerer)
+        let offer = try offering.createOffer(iceRestart: true)
+        try offering.setLocalDescription(offer, type: .offer, at: now)
+        try answering.setRemoteDescription(try SessionDescription(parsing: offer.serialized()), type: .offer, at: now)
+        let answer = try answering.createAnswer()
+        try answering.setLocalDescription(answer, type: .answer, at: now)
+        try offering.setRemoteDescription(try SessionDescription(parsing: answer.serialized()), type: .answer, at: now)
+        pump()
+    }
+
     /// Drains both Peers: transmits go on the network, candidates are trickled to the other side.
     func pump() {
         var progressed = true
@@ -80,9 +92,13 @@ final class PeerPair {
     func run(for limit: Duration, until condition: () -> Bool = { false }) -> Bool {
         let end = now + limit
         pump()
+        var stalledSteps = 0
         while !condition() {
             let next = [offerer.pollTimeout(), answerer.pollTimeout(), network.nextDelivery].compactMap { $0 }.min()
             guard let next, next <= end else { now = end; return condition() }
+            // A deadline that handling does not move is a busy loop in the real runtime too.
+            stalledSteps = next <= now ? stalledSteps + 1 : 0
+            precondition(stalledSteps < 10_000, "a Peer keeps reporting a deadline in the past (\(next) at \(now))")
             now = max(now, next)
             for datagram in network.deliver(upTo: now) {
                 let target = datagram.to == offererAddress ? offerer : answerer

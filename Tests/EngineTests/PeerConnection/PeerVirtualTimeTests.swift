@@ -106,6 +106,38 @@ import Testing
         #expect(pair.failures(.offerer).contains { $0.contains("ICE failed") })
     }
 
+    @Test(arguments: [PeerPair.Side.offerer, .answerer])
+    func iceRestartRecoversAfterThePathWasLost(initiator: PeerPair.Side) throws {
+        let pair = try PeerPair()
+        try pair.negotiate()
+        #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
+        let oldUfrag = try #require(pair.offerer.localDescription?.1.media.first?.iceUfrag)
+        pair.network.blockedAddresses = [pair.answererAddress]
+        #expect(pair.run(for: .seconds(40)) { pair.offerer.connectionState == .failed && pair.answerer.connectionState == .failed })
+        pair.network.blockedAddresses = []
+        pair.run(for: .seconds(5))
+        #expect(pair.offerer.connectionState == .failed, "a failed connection stays failed until ICE restarts")
+        try pair.restartICE(from: initiator)
+        #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
+        let newUfrag = try #require(pair.offerer.localDescription?.1.media.first?.iceUfrag)
+        #expect(newUfrag != oldUfrag)
+        let delivered = pair.rtpReceived(by: .answerer).count
+        try sendVideo(pair, from: .offerer, count: 4)
+        pair.run(for: .milliseconds(50))
+        #expect(pair.rtpReceived(by: .answerer).count == delivered + 4, "media flows on the restarted path with the same DTLS/SRTP session")
+    }
+
+    @Test func renegotiationThatChangesMediaIsRefused() throws {
+        let pair = try PeerPair()
+        try pair.negotiate()
+        var offer = try pair.offerer.createOffer(iceRestart: true)
+        offer.media.append(offer.media[0])
+        offer.media[1].setValue("extra", named: "mid")
+        #expect(throws: PeerError.self) {
+            try pair.answerer.setRemoteDescription(offer, type: .offer, at: pair.now)
+        }
+    }
+
     @Test func tamperedFingerprintFailsTheConnection() throws {
         let pair = try PeerPair()
         pair.tamperAnswer = { answer in
