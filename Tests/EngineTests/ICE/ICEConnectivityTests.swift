@@ -57,6 +57,7 @@ import STUN
             #expect(network.run(for: .seconds(20)) { ICETestSetup.bothCompleted(a, b) }, "seed \(seed)")
             #expect(a.agent.selectedPair?.remote.address == ICETestSetup.addressB)
             #expect(b.agent.selectedPair?.remote.address == ICETestSetup.addressA)
+            #expect(network.randomlyLost > 0, "seed \(seed) lost nothing")
         }
     }
 
