@@ -149,7 +149,6 @@ public final class ICEAgent {
         firstValidAt = nil
         nominationPairID = nil
         checksStarted = false
-        let oldLocal = localCandidates
         localCandidates.removeAll()
         gatheringAnnounced = false
         for socket in sockets {
@@ -158,8 +157,6 @@ public final class ICEAgent {
             events.append(.localCandidate(host))
             startServerReflexiveGathering(from: socket, at: now)
         }
-        // Keep the local candidate of the pair still in use, so that its responses still match.
-        for candidate in oldLocal where candidate.type == .prflx { localCandidates.append(candidate) }
         updateState(now)
     }
 

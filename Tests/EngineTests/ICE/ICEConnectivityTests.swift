@@ -144,6 +144,22 @@ import STUN
         #expect(pair.remote.type == .host)
     }
 
+    @Test func failsWhenEveryPairFailsAfterEndOfCandidates() {
+        let network = TestNetwork()
+        network.delivers = false
+        let agentA = ICETestSetup.agent(.controlling, seed: 1)
+        let agentB = ICETestSetup.agent(.controlled, seed: 2)
+        ICETestSetup.exchangeCredentials(agentA, agentB)
+        let a = network.add("A", agentA, sockets: [ICETestSetup.addressA])
+        network.add("B", agentB, sockets: [ICETestSetup.addressB])
+        network.run(for: .seconds(60))
+        // RFC 8489 §6.2.1 with RTO 500 ms: sent at 0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s; failed 16 × RTO later.
+        let sends = network.sent.filter { $0.packet.from == ICETestSetup.addressA }.map { ($0.at - Instant.zero).milliseconds }
+        #expect(sends == [0, 500, 1500, 3500, 7500, 15500, 31500])
+        #expect(a.firstTime(of: .failed) == Instant.zero + .milliseconds(39500))
+        #expect(a.states == [.checking, .failed])
+    }
+
     @Test func checksArePacedAtTa() {
         let network = TestNetwork()
         network.delivers = false
