@@ -45,6 +45,8 @@ public final class ICEAgent {
     var selectedPairID: Int?
     var consent: Consent?
     var gatheringAnnounced = false
+    /// Since when every pair of the current generation has failed (see `failureGrace`).
+    var exhaustedSince: Instant?
     var prflxRemoteCount = 0
     var lastNow: Instant = .zero
     var transmits: [ICETransmit] = []
@@ -149,6 +151,7 @@ public final class ICEAgent {
         firstValidAt = nil
         nominationPairID = nil
         checksStarted = false
+        exhaustedSince = nil
         localCandidates.removeAll()
         gatheringAnnounced = false
         for socket in sockets {

@@ -57,6 +57,17 @@ import STUN
         #expect(agent.remoteCandidates.first?.type == .prflx)
     }
 
+    @Test func anOutOfRangePriorityIsAcceptedWithoutOverflow() throws {
+        let agent = makeAgent()
+        agent.setRemoteCredentials(ufrag: "peer", pwd: "peerpasswordpeerpassword")
+        var attributes = checkAttributes(for: agent)
+        attributes[1] = .priority(UInt32.max)
+        let (_, response, _) = try exchange(agent, request(attributes, key: key(agent)))
+        #expect(response?.messageClass == .successResponse)
+        agent.handleTimeout(at: .zero + .milliseconds(2))
+        #expect(agent.pollTransmit()?.to == attacker)  // the triggered check
+    }
+
     @Test func wrongPasswordGets401WithoutIntegrity() throws {
         let agent = makeAgent()
         let (consumed, response, raw) = try exchange(agent, request(checkAttributes(for: agent), key: Array("wrong".utf8)))
