@@ -83,7 +83,8 @@ extension ICEAgent {
         let message = STUNMessage(method: .binding, messageClass: .request, transactionID: id, attributes: attributes)
         let bytes = message.encode(integrityKey: key, fingerprint: key != nil)
         let request = ICETransmit(bytes: bytes, from: from, to: to)
-        transactions[id] = StunTransaction(purpose: purpose, request: request, responseKey: key, rto: rto,
+        transactionSequence += 1
+        transactions[id] = StunTransaction(sequence: transactionSequence, purpose: purpose, request: request, responseKey: key, rto: rto,
                                            retransmitAt: transmissions > 1 ? now + rto : nil,
                                            transmissionsLeft: transmissions - 1, expiresAt: expiresAt)
         send(request)
@@ -91,7 +92,7 @@ extension ICEAgent {
 
     /// Retransmits and expires client transactions (RFC 8489 §6.2.1).
     func processTransactions(at now: Instant) {
-        for id in Array(transactions.keys) {
+        for id in transactions.sorted(by: { $0.value.sequence < $1.value.sequence }).map(\.key) {
             guard var transaction = transactions[id] else { continue }
             if now >= transaction.expiresAt {
                 transactions[id] = nil

@@ -38,6 +38,7 @@ public final class ICEAgent {
     var nextPairID = 0
     var triggeredChecks: [(pairID: Int, useCandidate: Bool)] = []
     var transactions: [[UInt8]: StunTransaction] = [:]
+    var transactionSequence = 0
     var lastCheckSentAt: Instant?
     var checksStarted = false
     var firstValidAt: Instant?

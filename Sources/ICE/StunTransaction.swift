@@ -11,6 +11,8 @@ struct StunTransaction {
         case consent(pairID: Int)
     }
 
+    /// Creation order, so that transactions due at the same instant are served reproducibly.
+    let sequence: Int
     let purpose: Purpose
     let request: ICETransmit
     /// Key that authenticates the response (the peer's password); nil for gathering.
