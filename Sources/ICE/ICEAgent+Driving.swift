@@ -102,6 +102,8 @@ extension ICEAgent {
                 setState(.disconnected)
             } else if let selected = pair(withID: consent.pairID), selected.generation == current.number, selected.nominated,
                       !checksOutstanding {
+                // Report `connected` on the way, even when nomination came with the first success.
+                if connectionState == .new || connectionState == .checking { setState(.connected) }
                 setState(.completed)
             } else {
                 setState(.connected)
