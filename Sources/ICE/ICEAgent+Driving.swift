@@ -114,7 +114,7 @@ extension ICEAgent {
         // fails when every pair failed. The verdict waits `failureGrace` for checks from the peer,
         // whose peer-reflexive pairs may still succeed.
         let checklist = pairs.filter { $0.generation == current.number }
-        let exhausted = remoteCandidatesComplete && gatheringAnnounced && triggeredChecks.isEmpty
+        let exhausted = remoteEndOfCandidates && gatheringAnnounced && triggeredChecks.isEmpty
             && !checklist.isEmpty && checklist.allSatisfy { $0.state == .failed }
         if !exhausted {
             exhaustedSince = nil
