@@ -44,34 +44,12 @@ final class CheckPair {
     /// RFC 8445 §6.1.2.3: 2^32 × MIN(G,D) + 2 × MAX(G,D) + (G > D ? 1 : 0), G being the
     /// controlling agent's candidate priority.
     func priority(role: ICERole) -> UInt64 {
-        let g = UInt64(role == .controlling ? local.priority : remote.priority)
-        let d = UInt64(role == .controlling ? remote.priority : local.priority)
+        // Priorities are at most 2^31 − 1 (RFC 8445 §5.1.2.1); a larger PRIORITY from the network is
+        // capped so the sum cannot overflow.
+        let g = UInt64(min(role == .controlling ? local.priority : remote.priority, 0x7FFF_FFFF))
+        let d = UInt64(min(role == .controlling ? remote.priority : local.priority, 0x7FFF_FFFF))
         return (min(g, d) << 32) + 2 * max(g, d) + (g > d ? 1 : 0)
     }
 
     var publicPair: ICECandidatePair { ICECandidatePair(local: local, remote: remote) }
-}
-
-/// One outstanding STUN client transaction (RFC 8489 §6.2.1) and what it is for.
-struct StunTransaction {
-    enum Purpose {
-        /// A connectivity check (RFC 8445 §7.2.4); `priority` is the PRIORITY it carried.
-        case check(pairID: Int, useCandidate: Bool, sentRole: ICERole, priority: UInt32)
-        /// Server-reflexive gathering (RFC 8445 §5.1.1.2).
-        case gathering(socket: TransportAddress, server: TransportAddress)
-        /// Consent freshness (RFC 7675 §5.1).
-        case consent(pairID: Int)
-    }
-
-    let purpose: Purpose
-    let request: ICETransmit
-    /// Key that authenticates the response (the peer's password); nil for gathering.
-    let responseKey: [UInt8]?
-    var rto: Duration
-    var retransmitAt: Instant?
-    var transmissionsLeft: Int
-    var expiresAt: Instant
-    /// RFC 8445 §7.3.1.4: a cancelled check is not retransmitted and its timeout is not a failure,
-    /// but a late success still counts.
-    var cancelled = false
 }

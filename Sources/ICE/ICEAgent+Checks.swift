@@ -24,7 +24,8 @@ extension ICEAgent {
         if let last = lastCheckSentAt, now < last + configuration.checkInterval { return }
         guard let (pair, useCandidate) = peekNextCheck() else { return }
         triggeredChecks.removeAll { $0.pairID == pair.id }
-        sendCheck(on: pair, useCandidate: useCandidate, at: now)
+        // Only the controlling agent nominates; a role switch may have happened since it was queued.
+        sendCheck(on: pair, useCandidate: useCandidate && role == .controlling, at: now)
         lastCheckSentAt = now
     }
 
@@ -82,7 +83,8 @@ extension ICEAgent {
         let message = STUNMessage(method: .binding, messageClass: .request, transactionID: id, attributes: attributes)
         let bytes = message.encode(integrityKey: key, fingerprint: key != nil)
         let request = ICETransmit(bytes: bytes, from: from, to: to)
-        transactions[id] = StunTransaction(purpose: purpose, request: request, responseKey: key, rto: rto,
+        transactionSequence += 1
+        transactions[id] = StunTransaction(sequence: transactionSequence, purpose: purpose, request: request, responseKey: key, rto: rto,
                                            retransmitAt: transmissions > 1 ? now + rto : nil,
                                            transmissionsLeft: transmissions - 1, expiresAt: expiresAt)
         send(request)
@@ -90,7 +92,7 @@ extension ICEAgent {
 
     /// Retransmits and expires client transactions (RFC 8489 §6.2.1).
     func processTransactions(at now: Instant) {
-        for id in Array(transactions.keys) {
+        for id in transactions.sorted(by: { $0.value.sequence < $1.value.sequence }).map(\.key) {
             guard var transaction = transactions[id] else { continue }
             if now >= transaction.expiresAt {
                 transactions[id] = nil
@@ -226,18 +228,20 @@ extension ICEAgent {
     /// Regular nomination (RFC 8445 §8.1.1): the controlling agent nominates its best valid pair
     /// once no higher-priority pair is still pending, or `nominationDelay` after the first valid pair.
     func nominateIfReady(at now: Instant) {
-        guard role == .controlling, nominationPairID == nil, !checklistCompleted, let firstValidAt else { return }
-        let checklist = pairs.filter { $0.generation == current.number }
-        guard let best = checklist.filter(\.isValid).max(by: { $0.priority(role: role) < $1.priority(role: role) }) else { return }
-        let betterPending = checklist.contains { $0.state.isPending && $0.priority(role: role) > best.priority(role: role) }
-        guard !betterPending || now >= firstValidAt + configuration.nominationDelay else { return }
+        guard let (best, deadline) = nominationCandidate(), now >= deadline else { return }
         nominationPairID = best.id
         enqueueTriggeredCheck(best, useCandidate: true)
     }
 
-    var nominationDeadline: Instant? {
+    /// When the controlling agent will nominate, and which pair, if it has one to nominate.
+    var nominationDeadline: Instant? { nominationCandidate()?.at }
+
+    private func nominationCandidate() -> (pair: CheckPair, at: Instant)? {
         guard role == .controlling, nominationPairID == nil, !checklistCompleted, let firstValidAt else { return nil }
-        return firstValidAt + configuration.nominationDelay
+        let checklist = pairs.filter { $0.generation == current.number }
+        guard let best = checklist.filter(\.isValid).max(by: { $0.priority(role: role) < $1.priority(role: role) }) else { return nil }
+        let betterPending = checklist.contains { $0.state.isPending && $0.priority(role: role) > best.priority(role: role) }
+        return (best, betterPending ? firstValidAt + configuration.nominationDelay : lastNow)
     }
 
     /// RFC 8445 §8.1.2: once a pair is nominated, Waiting and Frozen pairs are dropped and checks

@@ -58,7 +58,7 @@ extension ICEAgent {
     public func pollTimeout() -> Instant? {
         guard connectionState != .closed else { return nil }
         var deadline = nextTransactionDeadline.earliest(nextCheckDeadline)
-        deadline = deadline.earliest(nominationDeadline).earliest(consentDeadline)
+        deadline = deadline.earliest(nominationDeadline).earliest(consentDeadline).earliest(failureDeadline)
         if !gatheringAnnounced, !sockets.isEmpty, !isGathering { deadline = deadline.earliest(lastNow) }
         return deadline
     }
@@ -102,18 +102,34 @@ extension ICEAgent {
                 setState(.disconnected)
             } else if let selected = pair(withID: consent.pairID), selected.generation == current.number, selected.nominated,
                       !checksOutstanding {
+                // Report `connected` on the way, even when nomination came with the first success.
+                if connectionState == .new || connectionState == .checking { setState(.connected) }
                 setState(.completed)
             } else {
                 setState(.connected)
             }
             return
         }
+        // RFC 8445 §8.1.2 and RFC 8838 §8: with end-of-candidates received and gathering done, ICE
+        // fails when every pair failed. The verdict waits `failureGrace` for checks from the peer,
+        // whose peer-reflexive pairs may still succeed.
         let checklist = pairs.filter { $0.generation == current.number }
-        let exhausted = !checklist.isEmpty && checklist.allSatisfy { $0.state == .failed } && triggeredChecks.isEmpty
-        if remoteCandidatesComplete && gatheringAnnounced && (exhausted || (checklist.isEmpty && !remoteCandidates.isEmpty)) {
+        let exhausted = remoteEndOfCandidates && gatheringAnnounced && triggeredChecks.isEmpty
+            && !checklist.isEmpty && checklist.allSatisfy { $0.state == .failed }
+        if !exhausted {
+            exhaustedSince = nil
+        } else if exhaustedSince == nil {
+            exhaustedSince = now
+        }
+        if let exhaustedSince, now >= exhaustedSince + configuration.failureGrace {
             setState(.failed)
         } else if checksStarted {
             setState(.checking)
         }
+    }
+
+    var failureDeadline: Instant? {
+        guard consent == nil, connectionState != .failed, let exhaustedSince else { return nil }
+        return exhaustedSince + configuration.failureGrace
     }
 }

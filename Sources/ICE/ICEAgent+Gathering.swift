@@ -19,7 +19,7 @@ extension ICEAgent {
         let mappedAttribute = message.attribute(ofType: STUNAttributeType.mappedAddress)
         let legacyMapped: TransportAddress? = if case let .mappedAddress(address)? = mappedAttribute { address } else { nil }
         guard let mapped = message.xorMappedAddress ?? legacyMapped, mapped != socket,
-              !localCandidates.contains(where: { $0.address == mapped && $0.base == socket }),
+              !localCandidates.contains(where: { $0.type == .srflx && $0.address == mapped && $0.base == socket }),
               let host = baseCandidate(of: socket) else { return }
         let localPreference = UInt16(truncatingIfNeeded: host.priority >> 8)
         let candidate = ICECandidate(

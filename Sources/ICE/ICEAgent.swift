@@ -26,6 +26,8 @@ public final class ICEAgent {
 
     public internal(set) var role: ICERole
     public internal(set) var connectionState: ICEConnectionState = .new
+    /// Local candidates of the current generation, including peer-reflexive ones learned from
+    /// responses (which are not announced, RFC 8445 §7.2.5.3.1).
     public internal(set) var localCandidates: [ICECandidate] = []
     public internal(set) var remoteCandidates: [ICECandidate] = []
 
@@ -33,11 +35,12 @@ public final class ICEAgent {
     /// The generation before a restart, kept while its pair still carries data (RFC 8445 §9).
     var previous: Generation?
     var sockets: [TransportAddress] = []
-    var remoteCandidatesComplete = false
+    var remoteEndOfCandidates = false
     var pairs: [CheckPair] = []
     var nextPairID = 0
     var triggeredChecks: [(pairID: Int, useCandidate: Bool)] = []
     var transactions: [[UInt8]: StunTransaction] = [:]
+    var transactionSequence = 0
     var lastCheckSentAt: Instant?
     var checksStarted = false
     var firstValidAt: Instant?
@@ -45,6 +48,8 @@ public final class ICEAgent {
     var selectedPairID: Int?
     var consent: Consent?
     var gatheringAnnounced = false
+    /// Since when every pair of the current generation has failed (see `failureGrace`).
+    var exhaustedSince: Instant?
     var prflxRemoteCount = 0
     var lastNow: Instant = .zero
     var transmits: [ICETransmit] = []
@@ -71,7 +76,6 @@ public final class ICEAgent {
     /// The peer's ufrag and password for the current generation (RFC 8839 §5.4).
     public func setRemoteCredentials(ufrag: String, pwd: String) {
         current.remote = ICECredentials(ufrag: ufrag, pwd: pwd)
-        // Peer-reflexive remote candidates learned before the answer carry no ufrag; all is well.
     }
 
     /// A remote candidate from signalling (trickled or in the description). Candidates of another
@@ -97,7 +101,7 @@ public final class ICEAgent {
 
     /// End-of-candidates from the peer (RFC 8838 §13): lets the agent conclude `failed`.
     public func remoteCandidatesComplete(at now: Instant) {
-        remoteCandidatesComplete = true
+        remoteEndOfCandidates = true
         lastNow = max(lastNow, now)
         updateState(now)
     }
@@ -145,11 +149,11 @@ public final class ICEAgent {
         }
         triggeredChecks.removeAll()
         remoteCandidates.removeAll()
-        remoteCandidatesComplete = false
+        remoteEndOfCandidates = false
         firstValidAt = nil
         nominationPairID = nil
         checksStarted = false
-        let oldLocal = localCandidates
+        exhaustedSince = nil
         localCandidates.removeAll()
         gatheringAnnounced = false
         for socket in sockets {
@@ -158,8 +162,6 @@ public final class ICEAgent {
             events.append(.localCandidate(host))
             startServerReflexiveGathering(from: socket, at: now)
         }
-        // Keep the local candidate of the pair still in use, so that its responses still match.
-        for candidate in oldLocal where candidate.type == .prflx { localCandidates.append(candidate) }
         updateState(now)
     }
 

@@ -86,14 +86,3 @@ public struct ICECandidate: Hashable, Sendable {
         return String(hash)
     }
 }
-
-/// A local and a remote candidate between which a connectivity check succeeded.
-public struct ICECandidatePair: Hashable, Sendable {
-    public var local: ICECandidate
-    public var remote: ICECandidate
-
-    public init(local: ICECandidate, remote: ICECandidate) {
-        self.local = local
-        self.remote = remote
-    }
-}

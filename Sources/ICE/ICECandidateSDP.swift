@@ -25,7 +25,8 @@ extension ICECandidate {
         }
         guard let component = UInt16(fields[1]), component >= 1 else { throw .invalidField(name: "component", value: fields[1]) }
         let transport = fields[2].lowercased()
-        guard let priority = UInt32(fields[3]), priority >= 1 else { throw .invalidField(name: "priority", value: fields[3]) }
+        // RFC 8445 §5.1.2.1: 1 ≤ priority ≤ 2^31 − 1.
+        guard let priority = UInt32(fields[3]), (1...0x7FFF_FFFF).contains(priority) else { throw .invalidField(name: "priority", value: fields[3]) }
         guard let ip = IPAddress(fields[4]) else {
             if fields[4].contains(where: { $0.isLetter }) { throw .unresolvedAddress(fields[4]) }
             throw .invalidField(name: "connection-address", value: fields[4])

@@ -91,6 +91,9 @@ public struct ICEConfiguration: Sendable {
     /// Consent expires, and the state becomes `failed`, this long after the last consent response
     /// (RFC 7675 §5.1: 30 s).
     public var consentTimeout: Duration
+    /// How long every pair must have failed, after end-of-candidates, before the state becomes
+    /// `failed`: checks from the peer may still arrive and yield peer-reflexive pairs (RFC 8838 §8).
+    public var failureGrace: Duration
     /// Largest number of candidate pairs kept in the check list (RFC 8445 §6.1.2.5: 100).
     public var maximumPairs: Int
 
@@ -99,7 +102,7 @@ public struct ICEConfiguration: Sendable {
                 checkFinalWaitMultiplier: Int = 16, stunServerTimeout: Duration = .seconds(5),
                 nominationDelay: Duration = .milliseconds(500), consentInterval: Duration = .seconds(5),
                 disconnectedTimeout: Duration = .seconds(8), consentTimeout: Duration = .seconds(30),
-                maximumPairs: Int = 100) {
+                failureGrace: Duration = .seconds(2), maximumPairs: Int = 100) {
         self.stunServers = stunServers
         self.checkInterval = checkInterval
         self.minimumCheckRTO = minimumCheckRTO
@@ -110,6 +113,18 @@ public struct ICEConfiguration: Sendable {
         self.consentInterval = consentInterval
         self.disconnectedTimeout = disconnectedTimeout
         self.consentTimeout = consentTimeout
+        self.failureGrace = failureGrace
         self.maximumPairs = maximumPairs
+    }
+}
+
+/// A local and a remote candidate between which a connectivity check succeeded.
+public struct ICECandidatePair: Hashable, Sendable {
+    public var local: ICECandidate
+    public var remote: ICECandidate
+
+    public init(local: ICECandidate, remote: ICECandidate) {
+        self.local = local
+        self.remote = remote
     }
 }

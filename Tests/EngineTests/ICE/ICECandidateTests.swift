@@ -34,6 +34,7 @@ import TandemBase
         ("candidate:1 1 udp 1 1.2.3.4 5 typ", ICECandidateParseError.missingFields),
         ("candidate:1 0 udp 1 1.2.3.4 5 typ host", .invalidField(name: "component", value: "0")),
         ("candidate:1 1 udp x 1.2.3.4 5 typ host", .invalidField(name: "priority", value: "x")),
+        ("candidate:1 1 udp 2147483648 1.2.3.4 5 typ host", .invalidField(name: "priority", value: "2147483648")),
         ("candidate:1 1 udp 1 1.2.3.4 70000 typ host", .invalidField(name: "port", value: "70000")),
         ("candidate:1 1 udp 1 1.2.3 5 typ host", .invalidField(name: "connection-address", value: "1.2.3")),
         ("candidate:1 1 udp 1 abc.local 5 typ host", .unresolvedAddress("abc.local")),

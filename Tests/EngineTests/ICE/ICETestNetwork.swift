@@ -46,6 +46,8 @@ final class TestNetwork {
     var stunServers: Set<TransportAddress> = []
     /// Every datagram handed to the network (after NAT), with its send time.
     var sent: [(at: Instant, packet: ICETransmit)] = []
+    /// How many datagrams random loss took.
+    var randomlyLost = 0
 
     private(set) var nodes: [Node] = []
     private var owners: [TransportAddress: Node] = [:]
@@ -91,7 +93,10 @@ final class TestNetwork {
         if let mapped = nat[packet.from] { packet.from = mapped }
         sent.append((now, packet))
         guard delivers, !drops(packet) else { return }
-        if lossRate > 0, Double(random.next() % 1_000_000) / 1_000_000 < lossRate { return }
+        if lossRate > 0, Double(random.next() % 1_000_000) / 1_000_000 < lossRate {
+            randomlyLost += 1
+            return
+        }
         queue.append((now + delay, sequence, packet))
         sequence += 1
     }
