@@ -294,6 +294,8 @@ def main() -> None:
     parser.add_argument(
         "--tamper-fingerprint",
         choices=("answer", "offer"),
+        nargs="?",
+        const="answer",
         help="alter the server's answer fingerprint before applying it (answer: this "
         "client must refuse the handshake) or the fingerprint sent in the offer "
         "(offer: the server must refuse); success then means the call failed",

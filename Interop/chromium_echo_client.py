@@ -102,6 +102,8 @@ def main() -> None:
     parser.add_argument(
         "--tamper-fingerprint",
         choices=("answer", "offer"),
+        nargs="?",
+        const="answer",
         help="alter the answer's fingerprint before setRemoteDescription (answer: Chromium "
         "must fail the connection) or the offer's before POSTing it (offer: the server must "
         "refuse); success then means the call failed",

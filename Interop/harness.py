@@ -73,6 +73,7 @@ def namespaces_available() -> bool:
 def netns() -> Iterator[Namespace]:
     """A fresh namespace with only loopback up; deleted (with anything still
     running inside) on exit."""
+    _delete_stale_namespaces()
     name = f"{NAMESPACE_PREFIX}-{os.getpid()}-{next(_namespace_counter)}"
     subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True)
     try:
@@ -85,6 +86,18 @@ def netns() -> Iterator[Namespace]:
     finally:
         _kill_namespace_processes(name)
         subprocess.run(["ip", "netns", "delete", name], capture_output=True)
+
+
+def _delete_stale_namespaces() -> None:
+    """Remove namespaces an earlier, killed harness run left behind (their
+    name carries the pid of a process that no longer exists)."""
+    listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+    for line in listing.stdout.splitlines():
+        name = line.split()[0] if line.split() else ""
+        match = re.fullmatch(rf"{NAMESPACE_PREFIX}-(\d+)-\d+", name)
+        if match and not Path(f"/proc/{match.group(1)}").exists():
+            _kill_namespace_processes(name)
+            subprocess.run(["ip", "netns", "delete", name], capture_output=True)
 
 
 def _kill_namespace_processes(name: str) -> None:
