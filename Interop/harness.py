@@ -146,28 +146,32 @@ class ServerProcess:
         assert self.base_url is not None
         return self.base_url.rstrip("/") + "/offer"
 
-    def events(self) -> list[dict]:
-        """The JSON lines the server printed (the aiortc server reports
-        connection states and negotiated DTLS role / SRTP profile)."""
+    def events(self, since: int = 0) -> list[dict]:
+        """The JSON lines the server printed from output line `since` on (the
+        aiortc server reports connection states, DTLS role, SRTP profile)."""
         out = []
-        for line in list(self.lines):
+        for line in list(self.lines)[since:]:
             if line.startswith("{"):
                 with contextlib.suppress(json.JSONDecodeError):
                     out.append(json.loads(line))
         return out
 
-    def wait_for_event(self, predicate, timeout: float = 5.0) -> dict | None:
+    def wait_for_event(self, predicate, timeout: float = 5.0, since: int = 0) -> dict | None:
         deadline = time.monotonic() + timeout
         while True:
-            for event in self.events():
+            for event in self.events(since):
                 if predicate(event):
                     return event
             if time.monotonic() >= deadline:
                 return None
             time.sleep(0.05)
 
-    def output(self) -> str:
-        return "\n".join(self.lines)
+    def output(self, since: int = 0) -> str:
+        return "\n".join(list(self.lines)[since:])
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
 
     def stop(self) -> int | None:
         if self.process.poll() is None:
@@ -334,7 +338,67 @@ def tandem_client_command(tandem_bin: str, url: str, seconds: float, ivf: str | 
     return command
 
 
-# ----------------------------------------------------------------- one pair
+# ------------------------------------------------------------------- calls
+
+
+@dataclass
+class Call:
+    """One client run against a server, with the server output it caused."""
+
+    client: ClientResult
+    server: ServerProcess
+    first_line: int  # the server's first output line during this call
+
+    def server_events(self) -> list[dict]:
+        return self.server.events(self.first_line)
+
+    def describe(self) -> str:
+        return f"{self.client.describe()}\nserver output:\n{self.server.output(self.first_line)}"
+
+
+def call(
+    server: ServerProcess, place: Namespace, client_command: list[str], timeout: float = 90.0
+) -> Call:
+    """Run one client against a running server in the server's namespace."""
+    first_line = len(server.lines)
+    client = run_client(client_command, place, timeout)
+    # Let the server report the end of the call before anyone looks.
+    server.wait_for_event(lambda e: e.get("state") in ("closed", "failed"), 1.0, first_line)
+    return Call(client, server, first_line)
+
+
+def _listen_address(place: Namespace) -> str:
+    # Inside a namespace of our own the spec's default port is free.
+    return f"127.0.0.1:{8080 if place.name else free_port()}"
+
+
+class ServerPool:
+    """Servers kept running across calls, each in its own namespace, keyed by
+    their configuration; a server that exited is started again. Closing the
+    pool stops every server and deletes the namespaces."""
+
+    def __init__(self) -> None:
+        self._stack = contextlib.ExitStack()
+        self._servers: dict[object, tuple[Namespace, ServerProcess]] = {}
+
+    def __enter__(self) -> "ServerPool":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stack.close()
+
+    def get(self, key: object, command_for: Callable[[str], list[str]]) -> tuple[Namespace, ServerProcess]:
+        entry = self._servers.get(key)
+        if entry is not None and entry[1].running:
+            return entry
+        if entry is not None:
+            place = entry[0]
+        else:
+            place = self._stack.enter_context(loopback_place(require_namespace=False))
+        server = start_server(command_for(_listen_address(place)), place)
+        self._stack.callback(server.stop)
+        self._servers[key] = (place, server)
+        return place, server
 
 
 def run_pair(
@@ -342,19 +406,14 @@ def run_pair(
     client_command_for: Callable[[str], list[str]],
     require_namespace: bool,
     client_timeout: float = 90.0,
-) -> tuple[ClientResult, ServerProcess]:
-    """Start a server, run one client against it, stop the server.
+) -> Call:
+    """Start a server in a fresh place, run one client against it, stop it.
 
     The callables receive the listen address (HOST:PORT) and the offer URL.
-    Returns the client's result and the (stopped) server with its output.
     """
     with loopback_place(require_namespace) as place:
-        listen = f"127.0.0.1:{8080 if place.name else free_port()}"
-        with running_server(server_command_for(listen), place) as server:
-            client = run_client(client_command_for(server.offer_url), place, client_timeout)
-            # Let the server report the end of the call before it is stopped.
-            server.wait_for_event(lambda e: e.get("state") in ("closed", "failed"), timeout=1.0)
-        return client, server
+        with running_server(server_command_for(_listen_address(place)), place) as server:
+            return call(server, place, client_command_for(server.offer_url), client_timeout)
 
 
 def main() -> None:
@@ -379,10 +438,10 @@ def main() -> None:
             return chromium_client_command(url, args.seconds)
         return aiortc_client_command(url, args.seconds)
 
-    client, server = run_pair(server_command, client_command, require_namespace=args.client == "chromium")
-    print(server.output(), file=sys.stderr)
-    print(client.stdout, end="")
-    sys.exit(client.returncode)
+    result = run_pair(server_command, client_command, require_namespace=args.client == "chromium")
+    print(result.server.output(), file=sys.stderr)
+    print(result.client.stdout, end="")
+    sys.exit(result.client.returncode)
 
 
 if __name__ == "__main__":

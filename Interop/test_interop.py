@@ -22,8 +22,8 @@ import pytest
 import harness
 import video_pattern
 
-SECONDS = 1.5  # echo time per aiortc or tandem client run
-CHROMIUM_SECONDS = 2.0
+SECONDS = 1.0  # echo time per aiortc or tandem client run
+CHROMIUM_SECONDS = 1.5
 
 ROLE_PROFILE_COMBOS = [
     pytest.param("client", "gcm", id="dtls-client-gcm"),
@@ -57,6 +57,15 @@ def ivf_file(tmp_path_factory) -> str:
     return str(path)
 
 
+@pytest.fixture(scope="session")
+def server_pool():
+    """Echo servers shared by the tests that use the same configuration:
+    starting aiortc costs about a second, and a server must anyway keep
+    serving call after call."""
+    with harness.ServerPool() as pool:
+        yield pool
+
+
 def server_command_factory(kind: str, request, dtls_role: str = "auto", srtp_profile: str = "any"):
     if kind == "tandem":
         binary = request.getfixturevalue("tandem_bin")
@@ -76,28 +85,37 @@ def client_command_factory(kind: str, request, **options):
 
 
 def run(server_kind: str, client_kind: str, request, server_options=None, client_options=None):
-    server_command = server_command_factory(server_kind, request, **(server_options or {}))
+    """One call of a client against a pooled server; the server must survive it."""
+    server_options = server_options or {}
+    server_command = server_command_factory(server_kind, request, **server_options)
     client_command = client_command_factory(client_kind, request, **(client_options or {}))
-    client, server = harness.run_pair(
-        server_command, client_command, require_namespace=client_kind == "chromium"
-    )
-    print(client.describe())
-    print(f"server output:\n{server.output()}")
-    return client, server
+    pool = request.getfixturevalue("server_pool")
+    key = (server_kind, tuple(sorted(server_options.items())))
+    place, server = pool.get(key, server_command)
+    if client_kind == "chromium" and place.name is None:
+        pytest.fail("Chromium pairings need `ip netns` (root) to keep traffic on loopback")
+    result = harness.call(server, place, client_command(server.offer_url))
+    print(result.describe())
+    assert server.running, f"the {server_kind} server exited during the call\n{result.describe()}"
+    return result
 
 
-def server_connected_event(server: harness.ServerProcess) -> dict | None:
-    """The aiortc server's report of a connected call (None for tandem)."""
+def server_connected_event(call: harness.Call) -> dict | None:
+    """The aiortc server's report of this call connecting (None for tandem)."""
     return next(
-        (e for e in server.events() if e.get("event") == "connection" and e["state"] == "connected"),
+        (
+            e
+            for e in call.server_events()
+            if e.get("event") == "connection" and e["state"] == "connected"
+        ),
         None,
     )
 
 
-def assert_echo_worked(client: harness.ClientResult, client_kind: str) -> dict:
-    assert client.returncode == 0, client.describe()
-    assert client.result is not None, f"no JSON line on stdout\n{client.describe()}"
-    result = client.result
+def assert_echo_worked(call: harness.Call, client_kind: str) -> dict:
+    assert call.client.returncode == 0, call.describe()
+    assert call.client.result is not None, f"no JSON line on stdout\n{call.describe()}"
+    result = call.client.result
     if client_kind == "aiortc":
         assert result["ok"] and result["connection_state"] == "connected"
         assert result["frames_decoded"] > 0
@@ -120,11 +138,11 @@ def assert_echo_worked(client: harness.ClientResult, client_kind: str) -> dict:
 @pytest.mark.parametrize("server_kind", ["aiortc", "tandem"])
 def test_video_echo(server_kind: str, client_kind: str, request) -> None:
     """Every client gets decodable VP8 back from every server."""
-    client, server = run(server_kind, client_kind, request)
-    assert_echo_worked(client, client_kind)
+    call = run(server_kind, client_kind, request)
+    assert_echo_worked(call, client_kind)
     if server_kind == "aiortc":
-        assert server_connected_event(server) is not None, "aiortc server never saw the call connect"
-        assert any(e.get("event") == "track" and e["kind"] == "video" for e in server.events())
+        assert server_connected_event(call) is not None, "aiortc server never saw the call connect"
+        assert any(e.get("event") == "track" and e["kind"] == "video" for e in call.server_events())
 
 
 @pytest.mark.parametrize("dtls_role,srtp_profile", ROLE_PROFILE_COMBOS)
@@ -134,14 +152,14 @@ def test_aiortc_server_forces_role_and_profile(
 ) -> None:
     """The aiortc answerer takes the given DTLS role (a=setup in its answer) and
     allows one SRTP profile: the client must follow in both, and echo works."""
-    client, server = run(
+    call = run(
         "aiortc",
         client_kind,
         request,
         server_options={"dtls_role": dtls_role, "srtp_profile": srtp_profile},
     )
-    result = assert_echo_worked(client, client_kind)
-    event = server_connected_event(server)
+    result = assert_echo_worked(call, client_kind)
+    event = server_connected_event(call)
     assert event is not None
     assert event["dtls_role"] == dtls_role
     assert event["srtp_profile"] == OPENSSL_PROFILE[srtp_profile]
@@ -161,17 +179,17 @@ def test_aiortc_client_asks_role_and_profile(
     """The aiortc offerer allows one SRTP profile and asks for a DTLS role with
     a=setup:active/passive in its offer instead of actpass (RFC 8842 section
     5.2 answerer rules): the server must accept both and answer the opposite."""
-    client, server = run(
+    call = run(
         server_kind,
         "aiortc",
         request,
         client_options={"dtls_role": dtls_role, "srtp_profile": srtp_profile},
     )
-    result = assert_echo_worked(client, "aiortc")
+    result = assert_echo_worked(call, "aiortc")
     assert result["dtls_role"] == dtls_role
     assert result["srtp_profile"] == OPENSSL_PROFILE[srtp_profile]
     if server_kind == "aiortc":
-        event = server_connected_event(server)
+        event = server_connected_event(call)
         assert event is not None and event["dtls_role"] == OPPOSITE_ROLE[dtls_role]
 
 
@@ -188,9 +206,9 @@ def test_fingerprint_mismatch_breaks_the_call(
     offer: the client sends the server a wrong fingerprint of its own, so the
     server must refuse the client's certificate.
     """
-    client, server = run(server_kind, client_kind, request, client_options={"tamper": tamper})
-    assert client.returncode == 0, client.describe()
-    result = client.result
+    call = run(server_kind, client_kind, request, client_options={"tamper": tamper})
+    assert call.client.returncode == 0, call.describe()
+    result = call.client.result
     assert result is not None and result["ok"] and not result["echo_worked"]
     if client_kind == "aiortc":
         assert result["frames_decoded"] == 0
@@ -201,9 +219,9 @@ def test_fingerprint_mismatch_breaks_the_call(
         if tamper == "answer":
             assert "failed" in result["states"]
     if server_kind == "aiortc" and tamper == "offer":
-        assert server_connected_event(server) is None, "aiortc server accepted a wrong fingerprint"
+        assert server_connected_event(call) is None, "aiortc server accepted a wrong fingerprint"
         assert any(
-            e.get("event") == "connection" and e["state"] == "failed" for e in server.events()
+            e.get("event") == "connection" and e["state"] == "failed" for e in call.server_events()
         ), "aiortc server did not fail the connection"
 
 
@@ -214,9 +232,9 @@ def test_datachannel_echo(server_kind: str, client_kind: str, request) -> None:
     options = {"datachannel": 20}
     if client_kind == "aiortc":
         options["video"] = False
-    client, _ = run(server_kind, client_kind, request, client_options=options)
-    assert client.returncode == 0, client.describe()
-    result = client.result
+    call = run(server_kind, client_kind, request, client_options=options)
+    assert call.client.returncode == 0, call.describe()
+    result = call.client.result
     assert result["datachannel_sent"] == 20
     assert result["datachannel_echoed"] == 20
     assert result["datachannel_intact"]
@@ -228,20 +246,18 @@ def test_datachannel_echo(server_kind: str, client_kind: str, request) -> None:
 )
 def test_ivf_video_echo(server_kind: str, client_kind: str, ivf_file: str, request) -> None:
     """Frames read from a VP8 IVF file travel and come back (--ivf)."""
-    client, _ = run(server_kind, client_kind, request, client_options={"ivf": ivf_file})
-    assert_echo_worked(client, client_kind)
+    call = run(server_kind, client_kind, request, client_options={"ivf": ivf_file})
+    assert_echo_worked(call, client_kind)
 
 
 @pytest.mark.parametrize("server_kind", ["aiortc", "tandem"])
-def test_cors_preflight(server_kind: str, request) -> None:
+def test_cors_preflight(server_kind: str, request, server_pool: harness.ServerPool) -> None:
     """A browser page on another origin may POST JSON to /offer."""
-    server_command = server_command_factory(server_kind, request)
-    with harness.loopback_place(require_namespace=False) as place:
-        listen = f"127.0.0.1:{8080 if place.name else harness.free_port()}"
-        with harness.running_server(server_command(listen), place) as server:
-            probe = harness.run_client(
-                [harness.PYTHON, "-c", PREFLIGHT_PROBE, server.offer_url], place, timeout=20
-            )
+    key = (server_kind, ())
+    place, server = server_pool.get(key, server_command_factory(server_kind, request))
+    probe = harness.run_client(
+        [harness.PYTHON, "-c", PREFLIGHT_PROBE, server.offer_url], place, timeout=20
+    )
     assert probe.returncode == 0, probe.describe()
     status, headers = probe.result["status"], probe.result["headers"]
     assert 200 <= status < 300
