@@ -5,12 +5,12 @@ Used by test_interop.py, and runnable by hand:
 
     python Interop/harness.py --server aiortc --client chromium --seconds 2
 
-Each pairing runs inside a network namespace of its own (`ip netns`, needs
-root) with only `lo` up, so every candidate and every packet stays on
-loopback, and a fixed port cannot collide with anything else. Without
-root the aiortc-only pairings fall back to the host's loopback; Chromium
-needs the namespace, because on the host it also gathers candidates on the
-machine's external interface.
+Every server runs inside a network namespace of its own (`ip netns`, needs
+root) with only `lo` up, and its clients run in the same namespace, so every
+candidate and every packet stays on loopback and the spec's port 8080 cannot
+collide with anything else. Without root the aiortc-only pairings fall back
+to the host's loopback; Chromium needs the namespace, because on the host it
+also gathers candidates on the machine's external interface.
 """
 
 from __future__ import annotations
