@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""WebRTC Echo Test client peer built on aiortc 1.16.
+
+Offers a VP8 video track (frames from --ivf, else a synthetic moving
+pattern), optionally a data channel, POSTs the offer as JSON to the echo
+server (WebRTC Echo Test specification, sipsorcery/webrtc-echoes), applies
+the answer, decodes the echoed video and matches each echoed frame to the
+frame that was sent (frame numbers are painted into the picture, see
+video_pattern.py) to compute PSNR.
+
+Prints one JSON line and exits 0 when the expected outcome happened: the
+echo worked, or, with --tamper-fingerprint, the call failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from fractions import Fraction
+
+import aiohttp
+import av
+from aiortc import MediaStreamTrack, RTCRtpSender, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+
+import aiortc_common as common
+import video_pattern
+
+FPS = 30
+SENT_HISTORY = 1024  # sent pictures kept for matching echoes
+PSNR_SAMPLES = 60  # matched frames compared pixel by pixel (pure Python)
+
+
+class NumberedVideoTrack(MediaStreamTrack):
+    """Sends numbered pictures at FPS; remembers them for PSNR."""
+
+    kind = "video"
+
+    def __init__(self, width: int, height: int, ivf: str | None) -> None:
+        super().__init__()
+        self.width = width
+        self.height = height
+        self.ivf = ivf
+        self.container: av.container.InputContainer | None = None
+        self.decoded = None
+        self.sent: dict[int, bytes] = {}
+        self.frames_sent = 0
+        self.started: float | None = None
+
+    def _next_ivf_picture(self) -> video_pattern.YuvPicture:
+        for _ in range(2):  # second pass after rewinding at end of file
+            if self.container is None:
+                self.container = av.open(self.ivf)
+                self.decoded = self.container.decode(video=0)
+            try:
+                frame = next(self.decoded)
+                return video_pattern.picture_from_frame(frame, self.width, self.height)
+            except StopIteration:
+                self.container.close()
+                self.container = None
+        raise RuntimeError(f"{self.ivf} holds no video frame")
+
+    async def recv(self) -> av.VideoFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        index = self.frames_sent
+        if self.started is None:
+            self.started = time.monotonic()
+        else:
+            await asyncio.sleep(max(0.0, self.started + index / FPS - time.monotonic()))
+        if self.ivf:
+            picture = self._next_ivf_picture()
+        else:
+            picture = video_pattern.synthetic_picture(index, self.width, self.height)
+        video_pattern.stamp(picture, index)
+        self.sent[index & 0xFFFF] = bytes(picture.y)
+        self.sent.pop((index - SENT_HISTORY) & 0xFFFF, None)
+        frame = video_pattern.frame_from_picture(picture)
+        frame.pts = index * 3000  # 90 kHz clock
+        frame.time_base = Fraction(1, 90000)
+        self.frames_sent += 1
+        return frame
+
+
+class EchoReceiver:
+    """Decoded echoed frames: counts them and scores those it can match."""
+
+    def __init__(self, sent_track: NumberedVideoTrack, start: float) -> None:
+        self.sent_track = sent_track
+        self.start = start
+        self.frames_decoded = 0
+        self.frames_matched = 0
+        self.first_frame_ms: float | None = None
+        self.psnr_values: list[float] = []
+        self.size: tuple[int, int] | None = None
+
+    async def consume(self, track: MediaStreamTrack) -> None:
+        width, height = self.sent_track.width, self.sent_track.height
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            self.frames_decoded += 1
+            self.size = (frame.width, frame.height)
+            if self.first_frame_ms is None:
+                self.first_frame_ms = (time.monotonic() - self.start) * 1000
+            picture = video_pattern.picture_from_frame(frame, width, height)
+            number = video_pattern.read_stamp(picture.y, width)
+            original = self.sent_track.sent.get(number) if number is not None else None
+            if original is None:
+                continue
+            self.frames_matched += 1
+            if len(self.psnr_values) < PSNR_SAMPLES:
+                self.psnr_values.append(video_pattern.psnr(picture.y, original))
+
+
+class DataChannelProbe:
+    """Sends numbered messages (text and binary) and checks their echoes."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.expected: list[str | bytes] = []
+        for index in range(count):
+            if index % 2 == 0:
+                self.expected.append(f"echo-test {index} " + "x" * (index * 37 % 1000))
+            else:
+                self.expected.append(bytes([index % 256]) * (1 + index * 53 % 4000))
+        self.echoed: list[str | bytes] = []
+        self.sent = 0
+        self.done = asyncio.Event()
+
+    def attach(self, channel) -> None:
+        @channel.on("open")
+        def on_open() -> None:
+            for message in self.expected:
+                channel.send(message)
+                self.sent += 1
+
+        @channel.on("message")
+        def on_message(message) -> None:
+            self.echoed.append(message)
+            if len(self.echoed) >= self.count:
+                self.done.set()
+
+    @property
+    def all_echoed(self) -> bool:
+        return self.echoed == self.expected
+
+
+async def post_offer(url: str, offer: dict, timeout: float) -> dict:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+        async with session.post(url, json=offer) as response:
+            body = await response.text()
+            if response.status != 200:
+                raise RuntimeError(f"POST {url} -> HTTP {response.status}: {body[:200]}")
+            answer = json.loads(body)
+            if answer.get("type") != "answer" or not isinstance(answer.get("sdp"), str):
+                raise RuntimeError(f"POST {url} returned no answer: {body[:200]}")
+            return answer
+
+
+async def run(args: argparse.Namespace) -> dict:
+    start = time.monotonic()
+    result: dict = {"client": "aiortc", "expected": "failure" if args.tamper_fingerprint else "success"}
+    pc = common.new_peer_connection()
+    sent_track = NumberedVideoTrack(args.width, args.height, args.ivf)
+    receiver = EchoReceiver(sent_track, start)
+    receive_tasks: list[asyncio.Task] = []
+    connected_at: float | None = None
+    settled = asyncio.Event()
+
+    @pc.on("connectionstatechange")
+    def on_state() -> None:
+        nonlocal connected_at
+        if pc.connectionState == "connected" and connected_at is None:
+            connected_at = time.monotonic()
+        if pc.connectionState in ("connected", "failed", "closed"):
+            settled.set()
+
+    @pc.on("track")
+    def on_track(track: MediaStreamTrack) -> None:
+        if track.kind == "video":
+            receive_tasks.append(asyncio.ensure_future(receiver.consume(track)))
+
+    if not args.no_video:
+        transceiver = pc.addTransceiver(sent_track, direction="sendrecv")
+        codecs = RTCRtpSender.getCapabilities("video").codecs
+        transceiver.setCodecPreferences(
+            [c for c in codecs if c.mimeType in ("video/VP8", "video/rtx")]
+        )
+    probe = DataChannelProbe(args.datachannel) if args.datachannel else None
+    if probe:
+        probe.attach(pc.createDataChannel("echo"))
+
+    try:
+        await pc.setLocalDescription(await pc.createOffer())
+        offer_sdp = common.force_setup(pc.localDescription.sdp, args.dtls_role)
+        if args.tamper_fingerprint == "offer":
+            offer_sdp = common.tamper_fingerprint(offer_sdp)
+        answer = await post_offer(args.url, {"type": "offer", "sdp": offer_sdp}, args.connect_timeout)
+        answer_sdp = answer["sdp"]
+        if args.tamper_fingerprint == "answer":
+            answer_sdp = common.tamper_fingerprint(answer_sdp)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer_sdp, type="answer"))
+
+        try:
+            await asyncio.wait_for(settled.wait(), args.connect_timeout)
+        except asyncio.TimeoutError:
+            pass
+        if pc.connectionState == "connected":
+            # Run the echo for the requested time, then give in-flight
+            # frames and messages a moment to come back.
+            await asyncio.sleep(args.seconds)
+            if probe and not probe.done.is_set():
+                try:
+                    await asyncio.wait_for(probe.done.wait(), 2.0)
+                except asyncio.TimeoutError:
+                    pass
+            await asyncio.sleep(0.3)
+    except Exception as error:
+        result["error"] = f"{type(error).__name__}: {error}"
+    finally:
+        result["connection_state"] = pc.connectionState
+        result.update(common.negotiated_security(pc))
+        await pc.close()
+        for task in receive_tasks:
+            task.cancel()
+        await asyncio.gather(*receive_tasks, return_exceptions=True)
+
+    result["setup_ms"] = round((connected_at - start) * 1000, 1) if connected_at else None
+    if not args.no_video:
+        result["frames_sent"] = sent_track.frames_sent
+        result["frames_decoded"] = receiver.frames_decoded
+        result["frames_matched"] = receiver.frames_matched
+        result["first_frame_ms"] = (
+            round(receiver.first_frame_ms, 1) if receiver.first_frame_ms is not None else None
+        )
+        result["echo_size"] = list(receiver.size) if receiver.size else None
+        if receiver.psnr_values:
+            result["psnr_db"] = round(sum(receiver.psnr_values) / len(receiver.psnr_values), 2)
+            result["psnr_min_db"] = round(min(receiver.psnr_values), 2)
+    if probe:
+        result["datachannel_sent"] = probe.sent
+        result["datachannel_echoed"] = len(probe.echoed)
+        result["datachannel_intact"] = probe.all_echoed
+
+    echo_worked = connected_at is not None
+    if not args.no_video:
+        echo_worked = echo_worked and receiver.frames_decoded > 0
+    if probe:
+        echo_worked = echo_worked and probe.all_echoed
+    result["echo_worked"] = echo_worked
+    result["ok"] = (not echo_worked) if args.tamper_fingerprint else echo_worked
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--url",
+        default=f"http://{common.DEFAULT_HOST}:{common.DEFAULT_PORT}/offer",
+        help="echo server offer URL (default %(default)s)",
+    )
+    parser.add_argument("--seconds", type=float, default=3.0, help="how long to send video")
+    parser.add_argument("--ivf", help="VP8 IVF file to send (default: synthetic pattern)")
+    parser.add_argument("--width", type=int, default=320)
+    parser.add_argument("--height", type=int, default=240)
+    parser.add_argument("--no-video", action="store_true", help="send no video track")
+    parser.add_argument(
+        "--datachannel",
+        type=int,
+        nargs="?",
+        const=20,
+        default=0,
+        metavar="N",
+        help="open a data channel and check N echoed messages (default 20 when given)",
+    )
+    parser.add_argument(
+        "--dtls-role",
+        choices=common.DTLS_ROLE_CHOICES,
+        default="auto",
+        help="DTLS role to ask for in the offer (auto: a=setup:actpass, as RFC 8842 wants)",
+    )
+    parser.add_argument(
+        "--srtp-profile",
+        choices=sorted(common.SRTP_CHOICES),
+        default="any",
+        help="SRTP protection profiles aiortc may negotiate",
+    )
+    parser.add_argument(
+        "--tamper-fingerprint",
+        choices=("answer", "offer"),
+        nargs="?",
+        const="answer",
+        help="alter the server's answer fingerprint before applying it (answer: this "
+        "client must refuse the handshake) or the fingerprint sent in the offer "
+        "(offer: the server must refuse); success then means the call failed",
+    )
+    parser.add_argument("--connect-timeout", type=float, default=10.0)
+    args = parser.parse_args()
+    if args.width < video_pattern.MIN_WIDTH or args.width % 2 or args.height % 2:
+        parser.error(f"--width must be even and >= {video_pattern.MIN_WIDTH}, --height even")
+
+    common.keep_ice_on_loopback()
+    common.restrict_srtp_profiles(args.srtp_profile)
+    result = asyncio.run(run(args))
+    print(json.dumps(result), flush=True)
+    sys.exit(0 if result["ok"] else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""WebRTC Echo Test client peer run in headless Chromium through Selenium.
+
+Serves a blank page from its own http://127.0.0.1:PORT (a secure context,
+on another origin than the echo server, so the POST goes through CORS) and
+injects chromium_echo_page.js, which offers the fake camera with VP8 first,
+POSTs the complete offer to the echo server, plays the echo and reads
+getStats after --seconds.
+
+Prints one JSON line and exits 0 when the expected outcome happened: video
+frames decoded on a connected call, or, with --tamper-fingerprint, no echo
+(for `answer`: the connection state must reach "failed").
+
+Chromium on the host also gathers candidates on the machine's external
+interface; run this script and the server inside a network namespace of
+the test's own (harness.netns) to keep every packet on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+
+PAGE_SCRIPT = Path(__file__).with_name("chromium_echo_page.js")
+BLANK_PAGE = b"<!doctype html><meta charset=utf-8><title>echo test client</title><body></body>"
+
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    # Without it headless Chromium gathers no candidate on loopback.
+    "--allow-loopback-in-peer-connection",
+    # Real IP addresses in candidates instead of random .local mDNS names.
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    # No background requests to outside services.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+class _BlankPageHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(BLANK_PAGE)))
+        self.end_headers()
+        self.wfile.write(BLANK_PAGE)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def start_page_server() -> tuple[http.server.ThreadingHTTPServer, str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _BlankPageHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def new_driver(log_path: str | None) -> webdriver.Chrome:
+    os.environ.setdefault("SE_OFFLINE", "true")  # no Selenium Manager downloads
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    service = Service("/usr/bin/chromedriver", log_output=log_path) if log_path else Service(
+        "/usr/bin/chromedriver"
+    )
+    return webdriver.Chrome(service=service, options=options)
+
+
+def judge(result: dict, tamper: str | None, datachannel: int) -> bool:
+    frames = result.get("framesDecoded") or 0
+    echoed = frames > 0 and result.get("connection_state") == "connected"
+    if datachannel:
+        echoed = echoed and bool(result.get("datachannel_intact"))
+    result["echo_worked"] = echoed
+    if tamper == "answer":
+        return "failed" in result.get("states", []) and frames == 0
+    if tamper == "offer":
+        return frames == 0 and not result.get("datachannel_intact")
+    return echoed and "error" not in result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8080/offer", help="echo server offer URL")
+    parser.add_argument("--seconds", type=float, default=3.0, help="how long to echo before getStats")
+    parser.add_argument("--connect-timeout", type=float, default=10.0)
+    parser.add_argument(
+        "--tamper-fingerprint",
+        choices=("answer", "offer"),
+        nargs="?",
+        const="answer",
+        help="alter the answer's fingerprint before setRemoteDescription (answer: Chromium "
+        "must fail the connection) or the offer's before POSTing it (offer: the server must "
+        "refuse); success then means the call failed",
+    )
+    parser.add_argument(
+        "--datachannel",
+        type=int,
+        nargs="?",
+        const=20,
+        default=0,
+        metavar="N",
+        help="also open a data channel and check N echoed messages (default 20 when given)",
+    )
+    parser.add_argument("--chromedriver-log", help="write chromedriver's log to this file")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    page_server, page_url = start_page_server()
+    result: dict = {
+        "client": "chromium",
+        "expected": "failure" if args.tamper_fingerprint else "success",
+    }
+    driver = None
+    try:
+        driver = new_driver(args.chromedriver_log)
+        result["browser_version"] = driver.capabilities.get("browserVersion")
+        driver.set_script_timeout(args.connect_timeout + args.seconds + 30)
+        driver.get(page_url)
+        page_result = driver.execute_async_script(
+            PAGE_SCRIPT.read_text(),
+            args.url,
+            args.seconds,
+            args.connect_timeout,
+            args.tamper_fingerprint,
+            args.datachannel,
+        )
+        result.update(page_result or {})
+    except WebDriverException as error:
+        result["error"] = f"{type(error).__name__}: {error.msg or error}"
+    finally:
+        if driver is not None:
+            driver.quit()
+        page_server.shutdown()
+    result["ok"] = judge(result, args.tamper_fingerprint, args.datachannel)
+    result["run_ms"] = round((time.monotonic() - started) * 1000)
+    print(json.dumps(result), flush=True)
+    sys.exit(0 if result["ok"] else 1)
+
+
+if __name__ == "__main__":
+    main()

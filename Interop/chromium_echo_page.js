@@ -1,0 +1,177 @@
+// WebRTC Echo Test client run inside headless Chromium by chromium_echo_client.py
+// through Selenium's execute_async_script. The last argument is Selenium's
+// completion callback; the script hands it one result object.
+//
+// Flow (WebRTC Echo Test specification, sipsorcery/webrtc-echoes): fake camera
+// track -> offer with VP8 first -> wait for ICE gathering to complete
+// (non-trickle) -> POST the offer as JSON -> apply the answer -> play the echo ->
+// read getStats after the requested time.
+const [offerUrl, seconds, connectTimeout, tamper, dataChannelCount, done] = arguments;
+
+const started = performance.now();
+const since = () => Math.round((performance.now() - started) * 10) / 10;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const result = { states: [] };
+
+// Flip the last hex digit of every a=fingerprint line: still well formed,
+// but it names a certificate the peer does not hold (RFC 8122 section 5).
+function tamperFingerprint(sdp) {
+  let count = 0;
+  const out = sdp.replace(/^(a=fingerprint:\S+ )([0-9A-Fa-f:]+)$/gm, (line, head, value) => {
+    count += 1;
+    const last = value.slice(-1) === "0" ? "1" : "0";
+    return head + value.slice(0, -1) + last;
+  });
+  if (count === 0) throw new Error("SDP has no a=fingerprint line to tamper with");
+  return out;
+}
+
+function waitFor(predicate, timeoutMs) {
+  return new Promise((resolve) => {
+    const deadline = performance.now() + timeoutMs;
+    const poll = () => {
+      if (predicate() || performance.now() >= deadline) resolve(predicate());
+      else setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
+async function collectStats(pc) {
+  const stats = await pc.getStats();
+  const byId = new Map();
+  stats.forEach((report) => byId.set(report.id, report));
+  const out = {};
+  stats.forEach((report) => {
+    if (report.type === "inbound-rtp" && report.kind === "video") {
+      out.framesDecoded = report.framesDecoded;
+      out.framesReceived = report.framesReceived;
+      out.bytesReceived = report.bytesReceived;
+      out.packetsReceived = report.packetsReceived;
+      out.packetsLost = report.packetsLost;
+      out.frameWidth = report.frameWidth;
+      out.frameHeight = report.frameHeight;
+      const codec = byId.get(report.codecId);
+      out.inboundCodec = codec ? codec.mimeType : null;
+    } else if (report.type === "outbound-rtp" && report.kind === "video") {
+      out.framesEncoded = report.framesEncoded;
+      out.bytesSent = report.bytesSent;
+      const codec = byId.get(report.codecId);
+      out.outboundCodec = codec ? codec.mimeType : null;
+    } else if (report.type === "transport") {
+      out.dtlsState = report.dtlsState;
+      out.dtlsRole = report.dtlsRole;
+      out.srtpCipher = report.srtpCipher;
+      out.dtlsCipher = report.dtlsCipher;
+      out.tlsVersion = report.tlsVersion;
+      const pair = byId.get(report.selectedCandidatePairId);
+      if (pair) {
+        const local = byId.get(pair.localCandidateId);
+        const remote = byId.get(pair.remoteCandidateId);
+        out.localCandidate = local ? `${local.address}:${local.port}` : null;
+        out.remoteCandidate = remote ? `${remote.address}:${remote.port}` : null;
+      }
+    }
+  });
+  return out;
+}
+
+(async () => {
+  let pc;
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+    pc = new RTCPeerConnection({ iceServers: [] });
+    pc.onconnectionstatechange = () => {
+      result.states.push(pc.connectionState);
+      if (pc.connectionState === "connected" && result.setup_ms === undefined) {
+        result.setup_ms = since();
+      }
+    };
+
+    const transceiver = pc.addTransceiver(stream.getVideoTracks()[0], {
+      direction: "sendrecv",
+      streams: [stream],
+    });
+    // VP8 first, every other codec Chromium has after it: the answerer must
+    // pick VP8 out of a full browser offer.
+    const codecs = RTCRtpReceiver.getCapabilities("video").codecs;
+    transceiver.setCodecPreferences([
+      ...codecs.filter((c) => c.mimeType === "video/VP8"),
+      ...codecs.filter((c) => c.mimeType !== "video/VP8"),
+    ]);
+
+    const video = document.createElement("video");
+    video.autoplay = true;
+    video.muted = true;
+    video.playsInline = true;
+    document.body.appendChild(video);
+    pc.ontrack = (event) => {
+      video.srcObject = event.streams[0] || new MediaStream([event.track]);
+      video.play().catch(() => {});
+    };
+
+    let echoed = 0;
+    let intact = true;
+    const sentMessages = [];
+    if (dataChannelCount > 0) {
+      const channel = pc.createDataChannel("echo");
+      channel.onopen = () => {
+        for (let i = 0; i < dataChannelCount; i++) {
+          const message = `echo-test ${i} ` + "y".repeat((i * 37) % 1000);
+          sentMessages.push(message);
+          channel.send(message);
+        }
+      };
+      channel.onmessage = (event) => {
+        if (event.data !== sentMessages[echoed]) intact = false;
+        echoed += 1;
+      };
+    }
+
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitFor(() => pc.iceGatheringState === "complete", 5000);
+    result.ice_gathering = pc.iceGatheringState;
+    result.offer_candidates = pc.localDescription.sdp
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith("a=candidate:"))
+      .map((line) => line.split(" ").slice(4, 6).join(":"));
+
+    let offerSdp = pc.localDescription.sdp;
+    if (tamper === "offer") offerSdp = tamperFingerprint(offerSdp);
+    const response = await fetch(offerUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ type: "offer", sdp: offerSdp }),
+    });
+    if (!response.ok) throw new Error(`POST ${offerUrl} -> HTTP ${response.status}`);
+    const answer = await response.json();
+    if (answer.type !== "answer") throw new Error(`server returned type ${answer.type}`);
+    if (tamper === "answer") answer.sdp = tamperFingerprint(answer.sdp);
+    result.answer_setup = (answer.sdp.match(/^a=setup:(\S+)/m) || [])[1] || null;
+    await pc.setRemoteDescription(answer);
+
+    const settled = () => ["connected", "failed", "closed"].includes(pc.connectionState);
+    await waitFor(settled, connectTimeout * 1000);
+    if (pc.connectionState === "connected") {
+      // Echo for the requested time; with a tampered offer the connection
+      // may come up while the server refuses to talk, so wait as well.
+      await waitFor(() => pc.connectionState === "failed", seconds * 1000);
+      if (dataChannelCount > 0) await waitFor(() => echoed >= dataChannelCount, 2000);
+    }
+    result.connection_state = pc.connectionState;
+    Object.assign(result, await collectStats(pc));
+    result.video_width = video.videoWidth;
+    result.video_height = video.videoHeight;
+    if (dataChannelCount > 0) {
+      result.datachannel_sent = sentMessages.length;
+      result.datachannel_echoed = echoed;
+      result.datachannel_intact = intact && echoed === dataChannelCount;
+    }
+  } catch (error) {
+    result.error = String(error && error.stack ? error.stack : error);
+    result.connection_state = pc ? pc.connectionState : "new";
+  } finally {
+    if (pc) pc.close();
+    done(result);
+  }
+})();
