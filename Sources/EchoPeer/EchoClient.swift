@@ -27,8 +27,14 @@ public enum EchoClient {
         public var bytesSent: Int
         public var packetsEchoed: Int
         public var bytesEchoed: Int
-        /// Echoed packets whose payload matched the packet sent with the same sequence number.
+        /// Echoed packets whose payload matched the packet sent with the same sequence number
+        /// (a forwarding echo such as `tandem echo`; a re-encoding echo such as aiortc's returns other bytes).
         public var packetsVerified: Int
+        /// Complete VP8 frames reassembled from the echoed packets (RFC 7741), and how many were key frames.
+        public var framesEchoed: Int
+        public var keyFramesEchoed: Int
+        public var dtlsRole: String?
+        public var srtpProfile: String?
         public var roundTripMilliseconds: Double?
         public var selectedPair: String?
         public var succeeded: Bool
@@ -37,6 +43,7 @@ public enum EchoClient {
             case setupMilliseconds = "setup_ms", framesSent = "frames_sent", packetsSent = "packets_sent"
             case bytesSent = "bytes_sent", packetsEchoed = "packets_echoed", bytesEchoed = "bytes_echoed"
             case packetsVerified = "packets_verified", roundTripMilliseconds = "rtt_ms", selectedPair = "selected_pair"
+            case framesEchoed = "frames_echoed", keyFramesEchoed = "key_frames_echoed", dtlsRole = "dtls_role", srtpProfile = "srtp_profile"
             case succeeded = "ok"
         }
     }
@@ -72,11 +79,16 @@ public enum EchoClient {
         // with the same sequence number (the echo keeps sequence numbers, the Peer rewrites the SSRC).
         let sent = SentPayloads()
         let receiver = Task {
-            var echoed = (packets: 0, bytes: 0, verified: 0)
+            var echoed = (packets: 0, bytes: 0, verified: 0, frames: 0, keyFrames: 0)
+            var assembler = VP8FrameAssembler()
             for await incoming in connection.incomingRTP where incoming.mid == mid {
                 echoed.packets += 1
                 echoed.bytes += incoming.packet.payload.count
                 if await sent.matches(incoming.packet) { echoed.verified += 1 }
+                if let frame = try? assembler.push(incoming.packet) {
+                    echoed.frames += 1
+                    if VP8FrameAssembler.isKeyFrame(frame) { echoed.keyFrames += 1 }
+                }
             }
             return echoed
         }
@@ -107,8 +119,11 @@ public enum EchoClient {
         return Report(
             setupMilliseconds: setup.milliseconds, framesSent: frameCount, packetsSent: packetsSent, bytesSent: bytesSent,
             packetsEchoed: echoed.packets, bytesEchoed: echoed.bytes, packetsVerified: echoed.verified,
+            framesEchoed: echoed.frames, keyFramesEchoed: echoed.keyFrames,
+            dtlsRole: stats.dtlsRole, srtpProfile: stats.srtpProfile,
             roundTripMilliseconds: stats.roundTripTime?.milliseconds, selectedPair: stats.selectedPair?.description,
-            succeeded: echoed.verified >= packetsSent * 9 / 10
+            // The echo works when whole frames come back, starting from a key frame a decoder can use.
+            succeeded: echoed.keyFrames > 0 && echoed.frames >= max(1, frameCount / 3)
         )
     }
 }
