@@ -14,6 +14,9 @@ let fuzzTargets: [(name: String, module: String)] = [
     ("FuzzDatagram", "RTP"),
     ("FuzzSDP", "SDP"),
     ("FuzzSDPMessage", "SDP"),
+    ("FuzzSTUN", "STUN"),
+    ("FuzzICECandidate", "ICE"),
+    ("FuzzDTLS", "DTLS"),
 ]
 
 /// SwiftPM names a path dependency after its directory, so a checkout directory called "fuzz"

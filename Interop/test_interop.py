@@ -6,7 +6,7 @@ tandem (`$TANDEM_BIN echo-client`).
 
 Run from the repository root with the venv's interpreter:
 
-    TANDEM_BIN=.build/debug/tandem /tmp/venvtest/bin/python -m pytest Interop -v
+    TANDEM_BIN=.build/debug/tandem .venv/bin/python -m pytest Interop -v
 
 Tandem cases are skipped only when TANDEM_BIN is unset; if it is set, a
 missing binary is a failure.
