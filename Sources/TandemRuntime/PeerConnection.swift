@@ -154,15 +154,17 @@ public final class PeerConnection: Sendable {
         try await run { $0.peer.stats(at: .now) }
     }
 
+    /// Closes the connection: the Peer's close_notify goes out before the sockets close.
     public func close() async {
+        try? await run { $0.peer.close(at: .now) }  // `run` drains the Peer's output to the sockets
         let sockets: [UDPSocket]? = try? await run { state in
-            state.peer.close(at: .now)
             let sockets = Array(state.sockets.values)
             state.sockets = [:]
+            state.timer?.cancel()
+            state.finishStreams()
             return sockets
         }
         for socket in sockets ?? [] { await socket.close() }
-        try? await run { $0.finishStreams() }
     }
 
     // MARK: Driving the Peer on its loop
