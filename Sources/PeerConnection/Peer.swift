@@ -501,6 +501,8 @@ public final class Peer {
                 noteReportBlocks(report.reportBlocks, at: now)
             case let .receiverReport(report):
                 noteReportBlocks(report.reportBlocks, at: now)
+            case let .goodbye(goodbye):
+                counters.goodbyesReceived += goodbye.ssrcs.count
             case let .feedback(feedback):
                 // FIR names its target in the FCI; its media SSRC field is 0 (RFC 5104 §4.3.1.2).
                 let target = feedback.fullIntraRequestEntries?.first?.ssrc ?? feedback.mediaSSRC
@@ -567,12 +569,14 @@ public final class Peer {
             rtpPacketsSent: counters.rtpPacketsSent, rtpPacketsReceived: counters.rtpPacketsReceived,
             rtcpPacketsSent: counters.rtcpPacketsSent, rtcpPacketsReceived: counters.rtcpPacketsReceived,
             srtpFailures: counters.srtpFailures, datagramsDropped: counters.datagramsDropped,
+            goodbyesReceived: counters.goodbyesReceived,
             roundTripTime: roundTripTime)
     }
 
     /// Closes the connection: close_notify to the peer (RFC 5246 §7.2.1), then ICE stops.
     public func close(at now: Instant) {
         guard connectionState != .closed else { return }
+        sendGoodbye()
         if let dtls, dtlsState == .connected {
             dtls.close()
             while let datagram = dtls.pollTransmit() { sendOnTransport(datagram) }
@@ -580,6 +584,18 @@ public final class Peer {
         connectionState = .closed
         emit(.connectionStateChanged(.closed))
         shutDown()
+    }
+
+    /// RTCP BYE for every local source, in a compound packet that starts with an RR (RFC 3550 §6.1, §6.6).
+    private func sendGoodbye() {
+        let local = sections.filter { !$0.rejected }.map(\.localSSRC)
+        guard let srtp, dtlsState == .connected, let first = local.first else { return }
+        let packets: [RTCPPacket] = [.receiverReport(RTCPReceiverReport(ssrc: first, reportBlocks: [])),
+                                     .goodbye(RTCPGoodbye(ssrcs: local))]
+        if let protected = try? srtp.protectRTCP(RTCPPacket.serializeCompound(packets)) {
+            counters.rtcpPacketsSent += 1
+            sendOnTransport(protected)
+        }
     }
 
     private func shutDown() {
@@ -600,4 +616,5 @@ struct PeerCounters {
     var srtpFailures = 0
     var datagramsDropped = 0
     var applicationDataIgnored = 0
+    var goodbyesReceived = 0
 }

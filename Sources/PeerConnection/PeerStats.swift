@@ -25,6 +25,8 @@ public struct PeerStats: Sendable {
     public var rtcpPacketsReceived: Int
     public var srtpFailures: Int
     public var datagramsDropped: Int
+    /// Remote sources that said RTCP BYE (RFC 3550 §6.6).
+    public var goodbyesReceived: Int
     /// From the latest RTCP report block about our streams (RFC 3550 §6.4.1).
     public var roundTripTime: Duration?
 }

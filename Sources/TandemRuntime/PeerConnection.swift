@@ -12,12 +12,18 @@ import TandemBase
 public final class PeerConnection: Sendable {
     public struct Options: Sendable {
         public var peer = PeerConfiguration()
-        /// Gather host candidates on loopback (tests and the echo demo) in addition to other interfaces.
-        public var includeLoopback = true
-        /// Gather only on loopback: keeps tests and demos from touching any external interface.
-        public var loopbackOnly = true
-        public var includeIPv6 = false
+        /// Which local addresses ICE gathers host candidates on (RFC 8445 §5.1.1.1).
+        public var interfaces = InterfaceSelection.all
         public init() {}
+    }
+
+    public enum InterfaceSelection: Sendable {
+        /// Every interface that is up, IPv4 and IPv6 (link-local IPv6 excluded), loopback left out.
+        case all
+        /// 127.0.0.1 and ::1 only: tests and demos that must not touch any external interface.
+        case loopback
+        /// Exactly these addresses.
+        case addresses([IPAddress])
     }
 
     public struct IncomingRTP: Sendable {
@@ -53,8 +59,11 @@ public final class PeerConnection: Sendable {
         let box = NIOLoopBoundBox.makeBoxSendingValue(LoopState(peer: peer, streams: streams), eventLoop: eventLoop)
         let connection = PeerConnection(eventLoop: eventLoop, state: box, streams: streams)
 
-        var addresses = try NetworkInterfaces.usableAddresses(includeLoopback: options.includeLoopback, includeIPv6: options.includeIPv6)
-        if options.loopbackOnly { addresses = addresses.filter(\.isLoopback) }
+        let addresses: [IPAddress] = switch options.interfaces {
+        case .all: try NetworkInterfaces.usableAddresses(includeLoopback: false)
+        case .loopback: try NetworkInterfaces.usableAddresses(includeLoopback: true).filter(\.isLoopback)
+        case let .addresses(list): list
+        }
         guard !addresses.isEmpty else { throw RuntimeError.noUsableInterface }
         for ip in addresses {
             let socket = try await UDPSocket.bind(TransportAddress(ip: ip, port: 0), on: eventLoop) { [weak connection] bytes, from, to in

@@ -26,7 +26,7 @@ struct EchoCommand: AsyncParsableCommand {
         var options = EchoServer.Options()
         options.host = address.ip.description
         options.port = Int(address.port)
-        options.connection.loopbackOnly = !allInterfaces
+        options.connection.interfaces = allInterfaces ? .all : .loopback
         options.connection.peer.answererDTLSRole = dtlsRole.role
         let server = try await EchoServer.start(options: options) { line in printLine(line) }
         printLine("listening on http://\(listen)")
@@ -61,7 +61,7 @@ struct EchoClientCommand: AsyncParsableCommand {
         var options = EchoClient.Options(ivf: Array(data))
         options.url = url
         options.seconds = seconds
-        options.connection.loopbackOnly = !allInterfaces
+        options.connection.interfaces = allInterfaces ? .all : .loopback
         let report = try await EchoClient.run(options)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

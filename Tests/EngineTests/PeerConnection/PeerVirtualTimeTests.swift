@@ -155,6 +155,16 @@ import Testing
         #expect(pair.rtpReceived(by: .offerer).isEmpty)
     }
 
+    @Test func closingSaysGoodbyeAndTheOtherSideCloses() throws {
+        let pair = try PeerPair()
+        try pair.negotiate()
+        #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
+        pair.offerer.close(at: pair.now)
+        #expect(pair.run(for: .seconds(1)) { pair.answerer.connectionState == .closed })
+        #expect(pair.answerer.stats(at: pair.now).goodbyesReceived == 1, "RTCP BYE arrived before close_notify")
+        #expect(pair.offerer.pollTimeout() == nil && pair.answerer.pollTimeout() == nil, "no timer runs after closing")
+    }
+
     @Test func malformedDatagramsAreDroppedWithoutHarm() throws {
         let pair = try PeerPair()
         try pair.negotiate()

@@ -8,8 +8,10 @@ import Testing
 /// Two runtime PeerConnections over real UDP sockets on 127.0.0.1 (design notes §6.3).
 @Suite struct LoopbackTests {
     @Test(.timeLimit(.minutes(1))) func connectsAndCarriesRTPBothWays() async throws {
-        let offerer = try await PeerConnection.create()
-        let answerer = try await PeerConnection.create()
+        var options = PeerConnection.Options()
+        options.interfaces = .addresses([.loopbackV4])
+        let offerer = try await PeerConnection.create(options: options)
+        let answerer = try await PeerConnection.create(options: options)
         let mid = try await offerer.addTransceiver(.video)
         try await offerer.setLocalDescription(try await offerer.createOffer())
         try await offerer.gatheringComplete()
@@ -40,6 +42,27 @@ import Testing
         var states = answerer.connectionStates.makeAsyncIterator()
         while let state = await states.next(), state != .closed {}
         #expect(try await answerer.stats().connectionState == .closed)
+        await answerer.close()
+    }
+
+    @Test(.timeLimit(.minutes(1))) func connectsOverIPv6Loopback() async throws {
+        var options = PeerConnection.Options()
+        let ipv6Loopback = try #require(IPAddress("::1"))
+        options.interfaces = .addresses([ipv6Loopback])
+        let offerer = try await PeerConnection.create(options: options)
+        let answerer = try await PeerConnection.create(options: options)
+        _ = try await offerer.addTransceiver(.video)
+        try await offerer.setLocalDescription(try await offerer.createOffer())
+        try await offerer.gatheringComplete()
+        try await answerer.setRemoteDescription(try #require(try await offerer.localDescription()))
+        try await answerer.setLocalDescription(try await answerer.createAnswer())
+        try await answerer.gatheringComplete()
+        let answer = try #require(try await answerer.localDescription())
+        #expect(answer.sdp.contains(" ::1 "), "the answer carries an IPv6 host candidate")
+        try await offerer.setRemoteDescription(answer)
+        try await offerer.connected()
+        #expect(try await offerer.stats().selectedPair?.remote.ip == ipv6Loopback)
+        await offerer.close()
         await answerer.close()
     }
 }
