@@ -45,8 +45,7 @@ enum Negotiation {
                 description.media.append(media)
                 continue
             }
-            var media = MediaDescription(kind: section.kind.rawValue, port: 9, proto: mediaProto,
-                                         formats: section.codecs.map { String($0.payloadType) })
+            var media = MediaDescription(kind: section.kind.rawValue, port: 9, proto: mediaProto, formats: [])  // addCodec fills them
             media.connections = [SDPConnection()]
             media.append(SDPAttribute("rtcp", "9 IN IP4 0.0.0.0"))
             media.append(SDPAttribute("ice-ufrag", local.ufrag))

@@ -1,0 +1,55 @@
+import PeerConnection
+import SDP
+import TandemBase
+import Testing
+
+/// JSEP answers (RFC 8829 §5.3.1) to offers captured from Chromium 156 and aiortc 1.16.0.
+@Suite struct AnswerToCapturedOffersTests {
+    @Test(arguments: [
+        ("chromium-offer-video-data.sdp", UInt8(96)),
+        ("aiortc-offer-video-data.sdp", UInt8(97)),
+    ])
+    func answersVideoAndRejectsWhatItCannotCarry(fixture: String, vp8PayloadType: UInt8) throws {
+        let offer = try SessionDescription(parsing: SDPFixtures.text(fixture))
+        let peer = try Peer(configuration: PeerConfiguration(), random: SeededGenerator(seed: 3))
+        try peer.setRemoteDescription(offer, type: .offer, at: .zero)
+        let answer = try SessionDescription(parsing: try peer.createAnswer().serialized())
+
+        #expect(answer.media.map(\.mid) == offer.media.map(\.mid), "one answer section per offered section, same order")
+        let video = try #require(answer.media.first { $0.kind == "video" })
+        #expect(!video.isRejected)
+        #expect(video.codecs.map(\.payloadType) == [vp8PayloadType], "VP8 kept with the offerer's payload type")
+        #expect(video.codec(named: "VP8")?.feedback.contains { $0.type == "nack" && $0.parameter == "pli" } == true)
+        #expect(video.rtcpMux)
+        #expect(video.setup == .active, "the answerer is the DTLS client (RFC 8842 §5.3)")
+        #expect(video.fingerprints.first?.bytes.count == 32)
+        #expect(video.direction == .sendrecv)
+        #expect(!video.ssrcs.isEmpty)
+
+        let application = try #require(answer.media.first { $0.kind == "application" })
+        #expect(application.isRejected, "data channels wait for the SCTP issue: port 0 (RFC 8829 §5.3.1)")
+        #expect(answer.bundleGroups.first?.mids == [video.mid].compactMap { $0 })
+    }
+
+    @Test func answersAudioAndVideo() throws {
+        let offer = try SessionDescription(parsing: SDPFixtures.text("chromium-offer-audio-video.sdp"))
+        let peer = try Peer(configuration: PeerConfiguration(), random: SeededGenerator(seed: 4))
+        try peer.setRemoteDescription(offer, type: .offer, at: .zero)
+        let answer = try peer.createAnswer()
+        let audio = try #require(answer.media.first { $0.kind == "audio" })
+        #expect(audio.codecs.map { $0.rtpMap.encodingName.lowercased() } == ["opus"])
+        #expect(answer.bundleGroups.first?.mids.count == 2)
+    }
+
+    @Test func refusesAnAnswerThatSaysActpass() throws {
+        let offerer = try Peer(configuration: PeerConfiguration(), random: SeededGenerator(seed: 5))
+        _ = try offerer.addTransceiver(.video)
+        let offer = try offerer.createOffer()
+        try offerer.setLocalDescription(offer, type: .offer, at: .zero)
+        let answerer = try Peer(configuration: PeerConfiguration(), random: SeededGenerator(seed: 6))
+        try answerer.setRemoteDescription(offer, type: .offer, at: .zero)
+        var answer = try answerer.createAnswer()
+        answer.media[0].setTypedValues([SDPSetupRole.actpass])
+        #expect(throws: PeerError.self) { try offerer.setRemoteDescription(answer, type: .answer, at: .zero) }
+    }
+}
