@@ -98,12 +98,13 @@ enum RandomToken {
     }
 }
 
-/// A concrete wrapper over an injected generator, so it can be passed `inout` to generic code
-/// (opening the existential inside an initializer crashes the Swift 6.3 compiler).
-struct ErasedRandomGenerator: RandomNumberGenerator {
+/// The Peer's one stream of randomness, shared by reference with the ICE agent it creates, so
+/// no two parts draw the same values from copies of one generator. Concrete, so it can be passed
+/// `inout` to generic code (opening an existential inside an initializer crashes Swift 6.3).
+final class SharedRandomGenerator: RandomNumberGenerator {
     private var base: any RandomNumberGenerator
 
     init(_ base: any RandomNumberGenerator) { self.base = base }
 
-    mutating func next() -> UInt64 { base.next() }
+    func next() -> UInt64 { base.next() }
 }

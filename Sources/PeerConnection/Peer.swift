@@ -14,7 +14,7 @@ public final class Peer {
     public let certificate: DTLSCertificate
     public private(set) var connectionState: PeerConnectionState = .new
 
-    private var random: ErasedRandomGenerator
+    private var random: SharedRandomGenerator
     private var localCredentials: ICECredentials
     private var pendingCredentials: ICECredentials?
     private let sessionID: UInt64
@@ -58,7 +58,7 @@ public final class Peer {
     public init(configuration: PeerConfiguration, certificate: DTLSCertificate? = nil, random generator: any RandomNumberGenerator) throws {
         self.configuration = configuration
         self.certificate = try certificate ?? DTLSCertificate()
-        var generator = ErasedRandomGenerator(generator)
+        var generator = SharedRandomGenerator(generator)
         localCredentials = ICECredentials(ufrag: RandomToken.make(8, using: &generator), pwd: RandomToken.make(24, using: &generator))
         sessionID = UInt64.random(in: 1...(UInt64(1) << 62), using: &generator)
         random = generator
