@@ -4,7 +4,7 @@ import TandemBase
 /// Datagrams reach a DTLS server before anything is authenticated: OpenSSL parses the records,
 /// our BIO cuts outgoing records into datagrams. Nothing may trap or exceed the MTU.
 nonisolated(unsafe) private let certificate = try! DTLSCertificate()
-nonisolated(unsafe) private let fingerprint = try! DTLSCertificate().fingerprint
+private let fingerprint = try! DTLSCertificate().fingerprint
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
