@@ -3,7 +3,7 @@ import TandemBase
 
 /// Datagrams reach a DTLS server before anything is authenticated: OpenSSL parses the records,
 /// our BIO cuts outgoing records into datagrams. Nothing may trap or exceed the MTU.
-nonisolated(unsafe) private let certificate = try! DTLSCertificate()
+private let certificate = try! DTLSCertificate()
 private let fingerprint = try! DTLSCertificate().fingerprint
 
 @_cdecl("LLVMFuzzerTestOneInput")
