@@ -65,7 +65,7 @@ let package = Package(
 
         // Benchmarks against reference peers (BENCHMARKS.md).
         .executableTarget(name: "tandem-bench", dependencies: [
-            "TandemRuntime", "PeerConnection", "ICE", "SDP", "SRTP", "CSRTP", "TandemBase",
+            "TandemRuntime", "PeerConnection", "ICE", "DTLS", "SDP", "SRTP", "CSRTP", "TandemBase",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SRTP
 
 /// `tandem-bench connect`: offer → connected between two peers in one process on loopback, for the
 /// Tandem runtime and for aiortc in the same run.
@@ -25,15 +26,26 @@ struct ConnectBenchmark: AsyncParsableCommand {
     @Flag(help: "Skip the aiortc reference run.")
     var noAiortc = false
 
+    @Flag(help: """
+        Diagnostic: hold one SRTPSession open for the whole run, so that Debian's NSS-backed libsrtp keeps NSS \
+        initialized instead of starting it again for the first session of every connection.
+        """)
+    var keepLibsrtpWarm = false
+
     mutating func validate() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
     }
 
     mutating func run() async throws {
-        print("connect: offer → both connected, 127.0.0.1, \(iterations) iterations after \(warmup) warm-up")
+        print("connect: offer → both connected, 127.0.0.1, \(iterations) iterations after \(warmup) warm-up"
+              + (keepLibsrtpWarm ? ", one SRTPSession held open (--keep-libsrtp-warm)" : ""))
+        try ConnectComponents.measureAndPrint()
+        let warmSession = keepLibsrtpWarm
+            ? try SRTPSession(profile: .aeadAES128GCM, keyingMaterial: [UInt8](repeating: 1, count: 56), role: .client) : nil
         let tandem = try await RuntimeConnect.measure(iterations: iterations, warmup: warmup)
         let breakdown = try VirtualConnect.measure(iterations: iterations, warmup: warmup)
+        withExtendedLifetime(warmSession) {}
         var rows = [("tandem (runtime)", Summary(tandem.map(\.total)))]
         if !noAiortc {
             let reference = try AiortcConnect.measure(iterations: iterations, warmup: warmup, python: aiortcPython)

@@ -12,11 +12,16 @@ final class DirectLibSRTP {
     /// Bytes libsrtp may append to a packet (tag and MKI); every buffer keeps this much room.
     static let trailerRoom = Int(SRTP_MAX_TRAILER_LEN)
 
-    private static let initialized: srtp_err_status_t = srtp_init()
+    /// libsrtp 2.5's `srtp_init` fails when called a second time in a process, and the `SRTP` module calls
+    /// it on first use; so the baseline lets the module initialize libsrtp (one throwaway session) instead.
+    private static let initialized: Bool = {
+        let anyKeys = [UInt8](repeating: 1, count: SRTPProtectionProfile.aeadAES128GCM.keyingMaterialLength)
+        return (try? SRTPSession(profile: .aeadAES128GCM, keyingMaterial: anyKeys, role: .client)) != nil
+    }()
 
     /// - Parameter keyAndSalt: master key ‖ master salt, as libsrtp wants them.
     init(profile: SRTPProtectionProfile, keyAndSalt: [UInt8], inbound: Bool) throws {
-        guard Self.initialized == srtp_err_status_ok else { throw Failure(description: "srtp_init failed: \(Self.initialized)") }
+        guard Self.initialized else { throw Failure(description: "libsrtp could not be initialized") }
         var policy = srtp_policy_t()
         switch profile {
         case .aeadAES128GCM:

@@ -28,6 +28,8 @@ enum VirtualConnect {
         var cpu: [Work: Double] = [:]
         var datagrams: [String: Int] = [:]
         var timeline: [String] = []
+        /// Each step's label and CPU ms, in order, to take medians across connections.
+        var steps: [(label: String, cpu: Double)] = []
         var virtualTotal: Double { connected.max() ?? .nan }
         var cpuTotal: Double { cpu.values.reduce(0, +) }
     }
@@ -59,6 +61,12 @@ enum VirtualConnect {
             }
             print("    \("total".padding(toLength: 32, withPad: " ", startingAt: 0)) \(pad(format(Summary(samples.map(\.cpuTotal)).median), 7))")
             if let first = samples.first {
+                let alike = samples.filter { $0.steps.map(\.label) == first.steps.map(\.label) }
+                print("  CPU of each step, median over the \(alike.count) of \(samples.count) connections whose steps came in this order (virtual ms, step, CPU ms):")
+                for (position, step) in first.steps.enumerated() {
+                    let median = Summary(alike.map { $0.steps[position].cpu }).median
+                    print("    \(step.label.padding(toLength: 48, withPad: " ", startingAt: 0)) \(pad(format(median, decimals: 3), 7))")
+                }
                 let counts = first.datagrams.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                 print("  datagrams in one connection: \(counts)")
                 print("  timeline of one connection (virtual ms, CPU ms of the step):")
@@ -151,7 +159,7 @@ enum VirtualConnect {
                     let work: Work = datagram.bytes.first.map { $0 < 4 } == true ? .stun : .dtls
                     let started = clock.now
                     peers[index].handleDatagram(datagram.bytes, from: datagram.from, to: datagram.to, at: now)
-                    account(work, side: side, since: started, step: "\(side) handles \(Self.kind(of: datagram.bytes)) \(datagram.bytes.count) B")
+                    account(work, side: side, since: started, step: "\(side) handles \(Self.kind(of: datagram.bytes))", size: datagram.bytes.count)
                     drain(side)
                     continue
                 }
@@ -172,10 +180,12 @@ enum VirtualConnect {
             }
         }
 
-        private mutating func account(_ work: Work, side: Side, since started: ContinuousClock.Instant, step: String) {
+        private mutating func account(_ work: Work, side: Side, since started: ContinuousClock.Instant, step: String, size: Int? = nil) {
             let cpu = (clock.now - started).milliseconds
             sample.cpu[work, default: 0] += cpu
-            sample.timeline.append("\(pad(format(virtualMs), 7)) \(step.padding(toLength: 40, withPad: " ", startingAt: 0)) cpu \(format(cpu, decimals: 3))")
+            sample.steps.append(("\(pad(format(virtualMs), 7)) \(step)", cpu))
+            let described = size.map { "\(step) \($0) B" } ?? step
+            sample.timeline.append("\(pad(format(virtualMs), 7)) \(described.padding(toLength: 40, withPad: " ", startingAt: 0)) cpu \(format(cpu, decimals: 3))")
         }
 
         private mutating func drain(_ side: Side) {
