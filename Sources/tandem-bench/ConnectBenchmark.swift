@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOPosix
 import SRTP
 
 /// `tandem-bench connect`: offer → connected between two peers in one process on loopback, for the
@@ -32,6 +33,12 @@ struct ConnectBenchmark: AsyncParsableCommand {
         """)
     var keepLibsrtpWarm = false
 
+    @Flag(help: """
+        Diagnostic: put both peers on one event loop and run the benchmark's own tasks on it too, so that no \
+        step hands work to another thread.
+        """)
+    var oneEventLoop = false
+
     mutating func validate() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
@@ -39,11 +46,12 @@ struct ConnectBenchmark: AsyncParsableCommand {
 
     mutating func run() async throws {
         print("connect: offer → both connected, 127.0.0.1, \(iterations) iterations after \(warmup) warm-up"
-              + (keepLibsrtpWarm ? ", one SRTPSession held open (--keep-libsrtp-warm)" : ""))
+              + (keepLibsrtpWarm ? ", one SRTPSession held open (--keep-libsrtp-warm)" : "")
+              + (oneEventLoop ? ", both peers and the driver on one event loop (--one-event-loop)" : ""))
         try ConnectComponents.measureAndPrint()
         let warmSession = keepLibsrtpWarm
             ? try SRTPSession(profile: .aeadAES128GCM, keyingMaterial: [UInt8](repeating: 1, count: 56), role: .client) : nil
-        let tandem = try await RuntimeConnect.measure(iterations: iterations, warmup: warmup)
+        let tandem = try await measureRuntime()
         let breakdown = try VirtualConnect.measure(iterations: iterations, warmup: warmup)
         withExtendedLifetime(warmSession) {}
         var rows = [("tandem (runtime)", Summary(tandem.map(\.total)))]
@@ -54,6 +62,19 @@ struct ConnectBenchmark: AsyncParsableCommand {
         printSummaryTable(rows)
         RuntimeConnect.printPhases(tandem)
         breakdown.printReport()
+    }
+
+    private func measureRuntime() async throws -> [RuntimeConnect.Sample] {
+        guard oneEventLoop else { return try await RuntimeConnect.measure(iterations: iterations, warmup: warmup) }
+        guard #available(macOS 15.0, *) else { throw ValidationError("--one-event-loop needs task executors (macOS 15)") }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let (iterations, warmup) = (iterations, warmup)
+        let samples = try await withTaskExecutorPreference(LoopTaskExecutor(loop)) {
+            try await RuntimeConnect.measure(iterations: iterations, warmup: warmup, group: loop)
+        }
+        try await group.shutdownGracefully()
+        return samples
     }
 
     private func printSummaryTable(_ rows: [(String, Summary)]) {

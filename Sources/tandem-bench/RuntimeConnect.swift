@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import PeerConnection
 import SDP
 import TandemRuntime
@@ -18,19 +20,21 @@ enum RuntimeConnect {
         var description: String
     }
 
-    static func measure(iterations: Int, warmup: Int) async throws -> [Sample] {
+    /// With `group` nil the peers use the runtime's default (NIO's singleton group, one loop per core).
+    static func measure(iterations: Int, warmup: Int, group: (any EventLoopGroup)? = nil) async throws -> [Sample] {
         var samples: [Sample] = []
         for index in 0..<(warmup + iterations) {
-            let sample = try await connectOnce()
+            let sample = try await connectOnce(group: group)
             if index >= warmup { samples.append(sample) }
         }
         return samples
     }
 
-    private static func connectOnce() async throws -> Sample {
+    private static func connectOnce(group: (any EventLoopGroup)?) async throws -> Sample {
         // Certificates and sockets exist before the clock starts.
-        let offerer = try await PeerConnection.create()
-        let answerer = try await PeerConnection.create()
+        let group = group ?? MultiThreadedEventLoopGroup.singleton
+        let offerer = try await PeerConnection.create(group: group)
+        let answerer = try await PeerConnection.create(group: group)
         _ = try await offerer.addTransceiver(.video)
         let clock = ContinuousClock()
         let start = clock.now
