@@ -27,24 +27,26 @@ struct SRTPBenchmark: ParsableCommand {
     mutating func run() throws {
         print("srtp: \(packets) packets of \(size) B, median of \(repeats) runs, \(libsrtpVersion())")
         print("SRTPSession is called as the Peer calls it: protectRTP(_:) / unprotectRTP(_:) returning a new array.")
-        print("profile                 operation   direct libsrtp   SRTPSession  Swift/direct   gap ns/pkt  wrapper-only ns/pkt")
+        print("profile                 operation   direct libsrtp   SRTPSession  Swift/direct   gap ns/pkt  wrapper-only ns/pkt   fix shape  fix/direct")
         for profile in [SRTPProtectionProfile.aeadAES128GCM, .aes128CMHMACSHA1_80] {
             let bench = SRTPRates(profile: profile, packets: packets, size: size)
             try bench.checkSameOutput()
             for operation in SRTPRates.Operation.allCases {
-                var direct: [Double] = [], session: [Double] = [], wrapper: [Double] = []
+                var direct: [Double] = [], session: [Double] = [], wrapper: [Double] = [], copying: [Double] = []
                 for _ in 0..<repeats {
                     let rates = try bench.rates(operation)
                     direct.append(rates.direct)
                     session.append(rates.session)
+                    copying.append(rates.copying)
                     wrapper.append(bench.wrapperOnlyNanoseconds())
                 }
-                let (d, v) = (Summary(direct).median, Summary(session).median)
+                let (d, v, c) = (Summary(direct).median, Summary(session).median, Summary(copying).median)
                 let gap = 1e9 / v - 1e9 / d
-                print("\(profile.openSSLName.padding(toLength: 24, withPad: " ", startingAt: 0))\(operation.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(pad(format(d, decimals: 0), 15)) \(pad(format(v, decimals: 0), 13)) \(pad(format(v / d * 100, decimals: 1), 12)) % \(pad(format(gap, decimals: 0), 12)) \(pad(format(Summary(wrapper).median, decimals: 0), 20))")
+                print("\(profile.openSSLName.padding(toLength: 24, withPad: " ", startingAt: 0))\(operation.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(pad(format(d, decimals: 0), 15)) \(pad(format(v, decimals: 0), 13)) \(pad(format(v / d * 100, decimals: 1), 12)) % \(pad(format(gap, decimals: 0), 12)) \(pad(format(Summary(wrapper).median, decimals: 0), 20)) \(pad(format(c, decimals: 0), 11)) \(pad(format(c / d * 100, decimals: 1), 9)) %")
             }
         }
-        print("(gap = 1/Swift rate − 1/direct rate; wrapper-only = the array work SRTPSession does around libsrtp, without libsrtp)")
+        print("(gap = 1/Swift rate − 1/direct rate; wrapper-only = the array work SRTPSession does around libsrtp, without libsrtp;")
+        print(" fix shape = libsrtp into one new exact-size array per packet, copy once, no append/removeLast)")
     }
 
     private func libsrtpVersion() -> String {
@@ -106,18 +108,39 @@ struct SRTPRates {
 
     /// Packets per second of libsrtp called directly and of `SRTPSession`, in one run that alternates
     /// between the two batch by batch, so that both see the same machine (other load, clock speed).
-    func rates(_ operation: Operation) throws -> (direct: Double, session: Double) {
-        let (direct, session) = switch operation {
+    ///
+    /// `copying` is libsrtp called the way the proposed fix would call it: one new array of exactly
+    /// packet + trailer room per packet, the packet copied in once, libsrtp in place, the count set to its
+    /// result (`Array(unsafeUninitializedCapacity:)`), with no append of trailer zeros and no removeLast.
+    func rates(_ operation: Operation) throws -> (direct: Double, session: Double, copying: Double) {
+        let (direct, session, copying) = switch operation {
         case .protect: try protectBoth()
         case .unprotect: try unprotectBoth()
         }
-        return (Double(packets) / (direct.milliseconds / 1_000), Double(packets) / (session.milliseconds / 1_000))
+        func rate(_ elapsed: Duration) -> Double { Double(packets) / (elapsed.milliseconds / 1_000) }
+        return (rate(direct), rate(session), rate(copying))
+    }
+
+    /// libsrtp on a new exact-size array holding a copy of `packet` (the shape of the proposed fix).
+    @inline(__always)
+    private func transformCopy(_ packet: [UInt8], _ session: OpaquePointer,
+                               _ transform: (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?) -> srtp_err_status_t) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: packet.count + DirectLibSRTP.trailerRoom) { buffer, initialized in
+            packet.withUnsafeBufferPointer { source in
+                _ = buffer.initialize(fromContentsOf: source)
+            }
+            var length = Int32(packet.count)
+            let status = transform(session, buffer.baseAddress, &length)
+            initialized = status == srtp_err_status_ok ? Int(length) : 0
+        }
     }
 
     /// Direct: srtp_protect in a tight loop over one buffer, rewriting only the header. Session:
     /// `SRTPSession.protectRTP(_:)` on fresh plaintext arrays prepared outside the clock.
-    private func protectBoth() throws -> (Duration, Duration) {
+    private func protectBoth() throws -> (Duration, Duration, Duration) {
         let sender = try DirectLibSRTP(profile: profile, keyAndSalt: clientKeyAndSalt, inbound: false)
+        let copyingSender = try DirectLibSRTP(profile: profile, keyAndSalt: clientKeyAndSalt, inbound: false)
+        var copying = Duration.zero
         let session = try SRTPSession(profile: profile, keyingMaterial: keyingMaterial, role: .client)
         var buffer = [UInt8](repeating: 0xAB, count: size + DirectLibSRTP.trailerRoom)
         let clock = ContinuousClock()
@@ -145,15 +168,23 @@ struct SRTPRates {
                 protectedBytes += try session.protectRTP(packet).count
             }
             viaSession += clock.now - started
+            let copyStarted = clock.now
+            for packet in batchPackets {
+                protectedBytes += transformCopy(packet, copyingSender.session, srtp_protect).count
+            }
+            copying += clock.now - copyStarted
             sequence += count
         }
         guard protectedBytes > 0 else { throw DirectLibSRTP.Failure(description: "nothing protected") }
-        return (direct, viaSession)
+        return (direct, viaSession, copying)
     }
 
     /// Both unprotect packets protected beforehand (outside the clock): direct in place in one contiguous
     /// buffer, the session from arrays of their exact size (as a datagram arrives from a socket).
-    private func unprotectBoth() throws -> (Duration, Duration) {
+    private func unprotectBoth() throws -> (Duration, Duration, Duration) {
+        let copyingSender = try DirectLibSRTP(profile: profile, keyAndSalt: clientKeyAndSalt, inbound: false)
+        let copyingReceiver = try DirectLibSRTP(profile: profile, keyAndSalt: clientKeyAndSalt, inbound: true)
+        var copying = Duration.zero
         let directSender = try DirectLibSRTP(profile: profile, keyAndSalt: clientKeyAndSalt, inbound: false)
         let directReceiver = try DirectLibSRTP(profile: profile, keyAndSalt: clientKeyAndSalt, inbound: true)
         let sessionSender = try SRTPSession(profile: profile, keyingMaterial: keyingMaterial, role: .client)
@@ -193,10 +224,16 @@ struct SRTPRates {
                 plainBytes += try sessionReceiver.unprotectRTP(packet).count
             }
             viaSession += clock.now - started
+            let copyPackets = (0..<count).map { transformCopy(plainPacket(sequence: first + $0), copyingSender.session, srtp_protect) }
+            let copyStarted = clock.now
+            for packet in copyPackets {
+                plainBytes += transformCopy(packet, copyingReceiver.session, srtp_unprotect).count
+            }
+            copying += clock.now - copyStarted
             sequence += count
         }
         guard plainBytes > 0 else { throw DirectLibSRTP.Failure(description: "nothing unprotected") }
-        return (direct, viaSession)
+        return (direct, viaSession, copying)
     }
 
     /// Nanoseconds per packet of the array work `SRTPSession.protectRTP(_:)` does around libsrtp, mirrored
