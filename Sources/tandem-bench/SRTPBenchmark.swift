@@ -242,7 +242,7 @@ struct SRTPRates {
     func wrapperOnlyNanoseconds() -> Double {
         let template = plainPacket(sequence: 1)
         let trailer = DirectLibSRTP.trailerRoom
-        let resultLength = size + 16
+        let resultLength = size + (profile == .aeadAES128GCM ? 16 : 10)  // tag: RFC 7714 §14.2, RFC 3711 §8.2
         let clock = ContinuousClock()
         var total = 0
         let elapsed = clock.measure {
