@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tandem", targets: ["tandem"]),
+        .executable(name: "tandem-bench", targets: ["tandem-bench"]),
         // Engine modules as libraries, for the fuzz package (Fuzz/) and for embedding.
         .library(name: "TandemBase", targets: ["TandemBase"]),
         .library(name: "STUN", targets: ["STUN"]),
@@ -59,6 +60,14 @@ let package = Package(
         // Command-line entry point.
         .executableTarget(name: "tandem", dependencies: [
             "EchoPeer", "PeerConnection", "DTLS", "TandemBase",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Benchmarks against reference peers (BENCHMARKS.md).
+        .executableTarget(name: "tandem-bench", dependencies: [
+            "TandemRuntime", "PeerConnection", "ICE", "DTLS", "SDP", "SRTP", "CSRTP", "TandemBase",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
