@@ -432,10 +432,11 @@ public final class Peer {
         if let id = sections[index].midExtensionID, let element = try? RTPHeaderExtension(id: UInt8(truncatingIfNeeded: id), data: Array(mid.utf8)) {
             outgoing.extensions = [element]
         }
-        guard let protected = try? srtp.protectRTP(outgoing.serialize()) else { counters.rtpSendErrors += 1; return }
+        var datagram = outgoing.serialize(spareCapacity: SRTPSession.maximumTrailerLength)
+        do { try srtp.protectRTP(&datagram) } catch { counters.rtpSendErrors += 1; return }
         sections[index].sendStatistics.record(outgoing, at: now)
         counters.rtpPacketsSent += 1
-        sendOnTransport(protected)
+        sendOnTransport(datagram)
     }
 
     /// Sends feedback about the stream received on `mid` (its media SSRC is filled in here).

@@ -98,8 +98,10 @@ public struct RTPPacket: Equatable, Sendable {
 
     /// Encodes the packet. At most the first 15 CSRCs are written (the CC field is 4 bits);
     /// padding octets are zero with the count in the last one (RFC 3550 §5.1).
-    public func serialize() -> [UInt8] {
-        var writer = ByteWriter(capacity: serializedSize)
+    /// The packet's bytes; `spareCapacity` more bytes are reserved so that a transform appending a
+    /// trailer in place (an SRTP tag) does not reallocate.
+    public func serialize(spareCapacity: Int = 0) -> [UInt8] {
+        var writer = ByteWriter(capacity: serializedSize + spareCapacity)
         let csrcCount = min(csrcs.count, 15)
         var first = Self.version << 6 | UInt8(csrcCount)
         if paddingLength > 0 { first |= 0x20 }

@@ -38,21 +38,21 @@ final class SRTPContext {
 
     deinit { srtp_dealloc(session) }
 
-    /// The libsrtp session itself, for callers that drive libsrtp directly (the benchmark baseline).
-    func withSession<Result>(_ body: (OpaquePointer) throws(SRTPError) -> Result) throws(SRTPError) -> Result {
-        try body(session)
-    }
-
     typealias Transform = (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?) -> srtp_err_status_t
 
-    /// Runs a libsrtp transform in place; the buffer gets `SRTP_MAX_TRAILER_LEN` spare bytes first.
-    func apply(_ transform: Transform, to packet: inout [UInt8], operation: String) throws(SRTPError) {
+    /// Runs a libsrtp transform in place. Protecting appends up to `SRTP_MAX_TRAILER_LEN` bytes (tag, MKI):
+    /// the room is reserved in the caller's buffer, so a buffer reused with spare capacity never reallocates.
+    /// Unprotecting only shortens the packet and needs no room.
+    func apply(_ transform: Transform, to packet: inout [UInt8], growing: Bool, operation: String) throws(SRTPError) {
         let length = packet.count
-        packet.append(contentsOf: repeatElement(0, count: LibSRTP.maximumTrailerLength))
+        if growing {
+            packet.reserveCapacity(length + LibSRTP.maximumTrailerLength)
+            packet.append(contentsOf: repeatElement(0, count: LibSRTP.maximumTrailerLength))
+        }
         var resultLength = Int32(length)
         let status = packet.withUnsafeMutableBytes { transform(session, $0.baseAddress, &resultLength) }
         guard status == srtp_err_status_ok, resultLength >= 0, Int(resultLength) <= packet.count else {
-            packet.removeLast(LibSRTP.maximumTrailerLength)
+            packet.removeLast(packet.count - length)
             throw SRTPError(status: status, operation: operation)
         }
         packet.removeLast(packet.count - Int(resultLength))

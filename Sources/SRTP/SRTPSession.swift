@@ -41,15 +41,16 @@ public final class SRTPSession {
 
     /// Encrypts and authenticates an RTP packet (RFC 3711 §3.3, RFC 7714 §8).
     public func protectRTP(_ packet: [UInt8]) throws(SRTPError) -> [UInt8] {
-        var buffer = packet
+        var buffer = Self.copyWithTrailerRoom(packet)
         try protectRTP(&buffer)
         return buffer
     }
 
-    /// In-place form of `protectRTP(_:)`.
+    /// In-place form of `protectRTP(_:)`: a buffer reused with `maximumTrailerLength` spare capacity
+    /// is protected without any allocation.
     public func protectRTP(_ packet: inout [UInt8]) throws(SRTPError) {
         try Self.checkRTP(packet)
-        try outbound.apply(srtp_protect, to: &packet, operation: "srtp_protect")
+        try outbound.apply(srtp_protect, to: &packet, growing: true, operation: "srtp_protect")
     }
 
     /// Verifies and decrypts an SRTP packet; refuses replays and failed tags.
@@ -61,19 +62,19 @@ public final class SRTPSession {
 
     public func unprotectRTP(_ packet: inout [UInt8]) throws(SRTPError) {
         try Self.checkRTP(packet)
-        try inbound.apply(srtp_unprotect, to: &packet, operation: "srtp_unprotect")
+        try inbound.apply(srtp_unprotect, to: &packet, growing: false, operation: "srtp_unprotect")
     }
 
     /// Encrypts and authenticates an RTCP compound packet (RFC 3711 §3.4).
     public func protectRTCP(_ packet: [UInt8]) throws(SRTPError) -> [UInt8] {
-        var buffer = packet
+        var buffer = Self.copyWithTrailerRoom(packet)
         try protectRTCP(&buffer)
         return buffer
     }
 
     public func protectRTCP(_ packet: inout [UInt8]) throws(SRTPError) {
         try Self.checkRTCP(packet)
-        try outbound.apply(srtp_protect_rtcp, to: &packet, operation: "srtp_protect_rtcp")
+        try outbound.apply(srtp_protect_rtcp, to: &packet, growing: true, operation: "srtp_protect_rtcp")
     }
 
     /// Verifies and decrypts an SRTCP packet.
@@ -85,7 +86,18 @@ public final class SRTPSession {
 
     public func unprotectRTCP(_ packet: inout [UInt8]) throws(SRTPError) {
         try Self.checkRTCP(packet)
-        try inbound.apply(srtp_unprotect_rtcp, to: &packet, operation: "srtp_unprotect_rtcp")
+        try inbound.apply(srtp_unprotect_rtcp, to: &packet, growing: false, operation: "srtp_unprotect_rtcp")
+    }
+
+    /// Bytes protecting may add to a packet (authentication tag and MKI): spare capacity to reserve.
+    public static let maximumTrailerLength = LibSRTP.maximumTrailerLength
+
+    /// One allocation of exactly the size protecting can need, and one copy.
+    private static func copyWithTrailerRoom(_ packet: [UInt8]) -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(packet.count + maximumTrailerLength)
+        buffer.append(contentsOf: packet)
+        return buffer
     }
 
     /// RTP fixed header: 12 bytes, version 2 (RFC 3550 §5.1).
