@@ -28,12 +28,6 @@ struct ConnectBenchmark: AsyncParsableCommand {
     var noAiortc = false
 
     @Flag(help: """
-        Diagnostic: hold one SRTPSession open for the whole run, so that Debian's NSS-backed libsrtp keeps NSS \
-        initialized instead of starting it again for the first session of every connection.
-        """)
-    var keepLibsrtpWarm = false
-
-    @Flag(help: """
         Diagnostic: put both peers on one event loop and run the benchmark's own tasks on it too, so that no \
         step hands work to another thread.
         """)
@@ -46,14 +40,10 @@ struct ConnectBenchmark: AsyncParsableCommand {
 
     mutating func run() async throws {
         print("connect: offer → both connected, 127.0.0.1, \(iterations) iterations after \(warmup) warm-up"
-              + (keepLibsrtpWarm ? ", one SRTPSession held open (--keep-libsrtp-warm)" : "")
               + (oneEventLoop ? ", both peers and the driver on one event loop (--one-event-loop)" : ""))
         try ConnectComponents.measureAndPrint()
-        let warmSession = keepLibsrtpWarm
-            ? try SRTPSession(profile: .aeadAES128GCM, keyingMaterial: [UInt8](repeating: 1, count: 56), role: .client) : nil
         let tandem = try await measureRuntime()
         let breakdown = try VirtualConnect.measure(iterations: iterations, warmup: warmup)
-        withExtendedLifetime(warmSession) {}
         var rows = [("tandem (runtime)", Summary(tandem.map(\.total)))]
         if !noAiortc {
             let reference = try AiortcConnect.measure(iterations: iterations, warmup: warmup, python: aiortcPython)
