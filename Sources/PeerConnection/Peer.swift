@@ -14,46 +14,46 @@ public final class Peer {
     public let certificate: DTLSCertificate
     public private(set) var connectionState: PeerConnectionState = .new
 
-    private var random: SharedRandomGenerator
-    private var localCredentials: ICECredentials
-    private var pendingCredentials: ICECredentials?
-    private let sessionID: UInt64
-    private var sessionVersion: UInt64 = 1
+    var random: SharedRandomGenerator
+    var localCredentials: ICECredentials
+    var pendingCredentials: ICECredentials?
+    let sessionID: UInt64
+    var sessionVersion: UInt64 = 1
 
-    private var sections: [MediaSection] = []
-    private var signalingState = SignalingState.stable
+    var sections: [MediaSection] = []
+    var signalingState = SignalingState.stable
     /// A first offer/answer exchange has completed; later ones may only restart ICE.
-    private var negotiated = false
-    private var localDescriptionState: (type: SDPType, setup: SDPSetupRole)?
-    private var remoteTransport: RemoteTransport?
-    private var isOfferer = false
+    var negotiated = false
+    var localDescriptionState: (type: SDPType, setup: SDPSetupRole)?
+    var remoteTransport: RemoteTransport?
+    var isOfferer = false
 
-    private var sockets: [TransportAddress] = []
-    private var ice: ICEAgent?
-    private var dtls: DTLSEndpoint?
-    private var dtlsRole: DTLSRole?
-    private var dtlsState: DTLSState = .new
-    private var srtp: SRTPSession?
-    private var srtpProfile: SRTPProtectionProfile?
+    var sockets: [TransportAddress] = []
+    var ice: ICEAgent?
+    var dtls: DTLSEndpoint?
+    var dtlsRole: DTLSRole?
+    var dtlsState: DTLSState = .new
+    var srtp: SRTPSession?
+    var srtpProfile: SRTPProtectionProfile?
     /// Where the last DTLS datagram came from: the reply path before ICE has selected a pair.
-    private var lastDTLSPath: (remote: TransportAddress, local: TransportAddress)?
+    var lastDTLSPath: (remote: TransportAddress, local: TransportAddress)?
     /// DTLS datagrams that arrived before the remote description (the answerer's ClientHello can beat
     /// the answer to the offerer); replayed when the endpoint starts, instead of waiting a retransmission.
-    private var earlyDTLS: [(bytes: [UInt8], remote: TransportAddress, local: TransportAddress)] = []
-    private static let earlyDTLSLimit = 16
+    var earlyDTLS: [(bytes: [UInt8], remote: TransportAddress, local: TransportAddress)] = []
+    static let earlyDTLSLimit = 16
 
-    private var localCandidates: [String] = []
-    private var gatheringComplete = false
-    private var nextRTCP: Instant?
-    private var roundTripTime: Duration?
-    private var counters = PeerCounters()
+    var localCandidates: [String] = []
+    var gatheringComplete = false
+    var nextRTCP: Instant?
+    var roundTripTime: Duration?
+    var counters = PeerCounters()
 
-    private var outputs: [PeerOutput] = []
-    private var outputIndex = 0
+    var outputs: [PeerOutput] = []
+    var outputIndex = 0
 
-    private enum DTLSState { case new, connecting, connected, failed, closed }
+    enum DTLSState { case new, connecting, connected, failed, closed }
     /// RTCSignalingState, without provisional answers (W3C webrtc-pc §4.3.1).
-    private enum SignalingState { case stable, haveLocalOffer, haveRemoteOffer }
+    enum SignalingState { case stable, haveLocalOffer, haveRemoteOffer }
 
     public init(configuration: PeerConfiguration, certificate: DTLSCertificate? = nil, random generator: any RandomNumberGenerator) throws {
         self.configuration = configuration
@@ -161,7 +161,7 @@ public final class Peer {
         drainICE(at: now)
     }
 
-    private func restartICE(with credentials: ICECredentials, at now: Instant) {
+    func restartICE(with credentials: ICECredentials, at now: Instant) {
         localCredentials = credentials
         localCandidates = []
         gatheringComplete = false
@@ -169,7 +169,7 @@ public final class Peer {
     }
 
     /// The `a=setup` that keeps the DTLS roles already established (RFC 8842 §5.5: no new association).
-    private var establishedSetup: SDPSetupRole {
+    var establishedSetup: SDPSetupRole {
         dtlsRole == .server ? .passive : .active
     }
 
@@ -204,14 +204,14 @@ public final class Peer {
         return match.payloadType
     }
 
-    private func localParameters(setup: SDPSetupRole, credentials: ICECredentials? = nil) -> Negotiation.LocalParameters {
+    func localParameters(setup: SDPSetupRole, credentials: ICECredentials? = nil) -> Negotiation.LocalParameters {
         let credentials = credentials ?? localCredentials
         return Negotiation.LocalParameters(sessionID: sessionID, version: sessionVersion, ufrag: credentials.ufrag,
                                            password: credentials.pwd, fingerprint: certificate.fingerprint, setup: setup)
     }
 
     /// The answerer picks its DTLS role from the offer's `a=setup` (RFC 8842 §5.3).
-    private func answerSetup(for offered: SDPSetupRole) -> SDPSetupRole {
+    func answerSetup(for offered: SDPSetupRole) -> SDPSetupRole {
         switch offered {
         case .active: .passive
         case .passive: .active
@@ -229,7 +229,7 @@ public final class Peer {
         drainICE(at: now)
     }
 
-    private func startICE(role: ICERole, at now: Instant) {
+    func startICE(role: ICERole, at now: Instant) {
         guard ice == nil else { return }
         var iceConfiguration = ICEConfiguration()
         iceConfiguration.stunServers = configuration.stunServers
@@ -240,7 +240,7 @@ public final class Peer {
     }
 
     /// Creates the DTLS endpoint once both descriptions are known; the client starts once ICE connects.
-    private func startDTLSIfReady(at now: Instant) throws(PeerError) {
+    func startDTLSIfReady(at now: Instant) throws(PeerError) {
         guard dtls == nil, let remote = remoteTransport, let local = localDescriptionState else { return }
         let role: DTLSRole
         if isOfferer {
@@ -261,7 +261,7 @@ public final class Peer {
         for datagram in early { route(datagram.bytes, from: datagram.remote, to: datagram.local, at: now) }
     }
 
-    private func startDTLSHandshake(at now: Instant) {
+    func startDTLSHandshake(at now: Instant) {
         guard let dtls, dtlsState == .new else { return }
         dtlsState = .connecting
         if dtlsRole == .client { dtls.start(at: now) }
@@ -278,7 +278,7 @@ public final class Peer {
         route(bytes, from: remote, to: local, at: now)
     }
 
-    private func route(_ bytes: [UInt8], from remote: TransportAddress, to local: TransportAddress, at now: Instant) {
+    func route(_ bytes: [UInt8], from remote: TransportAddress, to local: TransportAddress, at now: Instant) {
         switch DatagramKind.classify(bytes) {
         case .stun:
             if ice?.handleDatagram(bytes, from: remote, to: local, at: now) != true { counters.datagramsDropped += 1 }
@@ -328,15 +328,15 @@ public final class Peer {
         return ice?.pollTimeout().earliest(dtls?.pollTimeout()).earliest(nextRTCP)
     }
 
-    private func emit(_ event: PeerEvent) { outputs.append(.event(event)) }
+    func emit(_ event: PeerEvent) { outputs.append(.event(event)) }
 
-    private func transmit(_ bytes: [UInt8], from local: TransportAddress, to remote: TransportAddress) {
+    func transmit(_ bytes: [UInt8], from local: TransportAddress, to remote: TransportAddress) {
         counters.bytesSent += bytes.count
         outputs.append(.transmit(bytes: bytes, from: local, to: remote))
     }
 
     /// Sends a non-STUN datagram (DTLS, SRTP) on the selected pair, or back where DTLS came from before one exists.
-    private func sendOnTransport(_ bytes: [UInt8]) {
+    func sendOnTransport(_ bytes: [UInt8]) {
         if let routed = ice?.transmit(bytes) {
             transmit(routed.bytes, from: routed.from, to: routed.to)
         } else if let path = lastDTLSPath {
@@ -346,7 +346,7 @@ public final class Peer {
         }
     }
 
-    private func drainICE(at now: Instant) {
+    func drainICE(at now: Instant) {
         guard let ice else { return }
         while let out = ice.pollTransmit() { transmit(out.bytes, from: out.from, to: out.to) }
         while let event = ice.pollEvent() {
@@ -368,7 +368,7 @@ public final class Peer {
         updateConnectionState()
     }
 
-    private func drainDTLS(at now: Instant) {
+    func drainDTLS(at now: Instant) {
         guard let dtls else { return }
         while let datagram = dtls.pollTransmit() { sendOnTransport(datagram) }
         while let event = dtls.pollEvent() {
@@ -396,7 +396,7 @@ public final class Peer {
     }
 
     /// RTCPeerConnectionState from the ICE and DTLS transport states (W3C webrtc-pc §4.3.3).
-    private func updateConnectionState() {
+    func updateConnectionState() {
         guard connectionState != .closed else { return }
         let iceState = ice?.connectionState ?? .new
         let next: PeerConnectionState
@@ -417,145 +417,6 @@ public final class Peer {
         connectionState = next
         emit(.connectionStateChanged(next))
         if next == .closed { shutDown() }
-    }
-
-    // MARK: Media
-
-    /// Sends an RTP packet on `mid`: the Peer sets its SSRC and the negotiated header extensions.
-    public func sendRTP(_ packet: RTPPacket, mid: String, at now: Instant) throws(PeerError) {
-        guard let index = sections.firstIndex(where: { $0.mid == mid }) else { throw .unknownMid(mid) }
-        guard sections[index].sends else { throw .invalidState("mid \(mid) does not send") }
-        guard let srtp, connectionState == .connected else { throw .notConnected }
-        var outgoing = packet
-        outgoing.ssrc = sections[index].localSSRC
-        outgoing.extensions = []
-        if let id = sections[index].midExtensionID, let element = try? RTPHeaderExtension(id: UInt8(truncatingIfNeeded: id), data: Array(mid.utf8)) {
-            outgoing.extensions = [element]
-        }
-        var datagram = outgoing.serialize(spareCapacity: SRTPSession.maximumTrailerLength)
-        do { try srtp.protectRTP(&datagram) } catch { counters.rtpSendErrors += 1; return }
-        sections[index].sendStatistics.record(outgoing, at: now)
-        counters.rtpPacketsSent += 1
-        sendOnTransport(datagram)
-    }
-
-    /// Sends feedback about the stream received on `mid` (its media SSRC is filled in here).
-    public func sendFeedback(_ feedback: RTCPFeedback, mid: String, at now: Instant) throws(PeerError) {
-        guard let section = sections.first(where: { $0.mid == mid }) else { throw .unknownMid(mid) }
-        guard let srtp, connectionState == .connected else { throw .notConnected }
-        guard let mediaSSRC = section.receiveStatistics.keys.first ?? section.remoteSSRCs.first else { return }
-        var outgoing = feedback
-        outgoing.senderSSRC = section.localSSRC
-        outgoing.mediaSSRC = mediaSSRC
-        if var entries = outgoing.fullIntraRequestEntries {
-            for i in entries.indices { entries[i].ssrc = mediaSSRC }
-            outgoing = .fullIntraRequest(senderSSRC: section.localSSRC, entries: entries)
-        }
-        // RFC 5506 §5: with rtcp-rsize a feedback packet may travel alone (both sides offer it).
-        guard let protected = try? srtp.protectRTCP(RTCPPacket.serializeCompound([.feedback(outgoing)])) else { return }
-        sendOnTransport(protected)
-    }
-
-    private func receiveRTP(_ bytes: [UInt8], at now: Instant) {
-        guard let srtp else { counters.datagramsDropped += 1; return }
-        guard let plain = try? srtp.unprotectRTP(bytes), let packet = try? RTPPacket.parse(plain) else {
-            counters.srtpFailures += 1
-            return
-        }
-        guard let index = sectionIndex(for: packet) else { counters.rtpUnroutable += 1; return }
-        if sections[index].receiveStatistics[packet.ssrc] == nil {
-            sections[index].receiveStatistics[packet.ssrc] = RTPReceiveStatistics(ssrc: packet.ssrc, clockRate: sections[index].clockRate(payloadType: packet.payloadType))
-            if !sections[index].remoteSSRCs.contains(packet.ssrc) { sections[index].remoteSSRCs.append(packet.ssrc) }
-        }
-        _ = sections[index].receiveStatistics[packet.ssrc]?.record(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp, arrival: now)
-        counters.rtpPacketsReceived += 1
-        emit(.rtp(mid: sections[index].mid, packet: packet))
-    }
-
-    /// Which section an RTP packet belongs to: by SSRC, then by the mid header extension, then by a
-    /// payload type only one section uses (RFC 9143 §9.2).
-    private func sectionIndex(for packet: RTPPacket) -> Int? {
-        if let index = sections.firstIndex(where: { $0.remoteSSRCs.contains(packet.ssrc) && !$0.rejected }) { return index }
-        for index in sections.indices where !sections[index].rejected {
-            if let id = sections[index].midExtensionID, let data = packet.extensionData(id: UInt8(truncatingIfNeeded: id)) {
-                let mid = String(decoding: data, as: UTF8.self)
-                return sections.firstIndex { $0.mid == mid && !$0.rejected }
-            }
-        }
-        let matches = sections.indices.filter { !sections[$0].rejected && sections[$0].codecs.contains { $0.payloadType == packet.payloadType } }
-        return matches.count == 1 ? matches[0] : nil
-    }
-
-    private func receiveRTCP(_ bytes: [UInt8], at now: Instant) {
-        guard let srtp else { counters.datagramsDropped += 1; return }
-        guard let plain = try? srtp.unprotectRTCP(bytes), let packets = try? RTCPPacket.parseCompound(plain) else {
-            counters.srtpFailures += 1
-            return
-        }
-        counters.rtcpPacketsReceived += 1
-        for packet in packets {
-            switch packet {
-            case let .senderReport(report):
-                for index in sections.indices where sections[index].receiveStatistics[report.ssrc] != nil {
-                    sections[index].receiveStatistics[report.ssrc]?.recordSenderReport(report.ntpTimestamp, arrival: now)
-                }
-                noteReportBlocks(report.reportBlocks, at: now)
-            case let .receiverReport(report):
-                noteReportBlocks(report.reportBlocks, at: now)
-            case let .goodbye(goodbye):
-                counters.goodbyesReceived += goodbye.ssrcs.count
-            case let .feedback(feedback):
-                // FIR names its target in the FCI; its media SSRC field is 0 (RFC 5104 §4.3.1.2).
-                let target = feedback.fullIntraRequestEntries?.first?.ssrc ?? feedback.mediaSSRC
-                if let section = sections.first(where: { $0.localSSRC == target }) {
-                    emit(.feedback(mid: section.mid, feedback))
-                }
-            default:
-                break
-            }
-        }
-    }
-
-    /// Round-trip time from report blocks about our streams (RFC 3550 §6.4.1).
-    private func noteReportBlocks(_ blocks: [RTCPReportBlock], at now: Instant) {
-        for block in blocks where sections.contains(where: { $0.localSSRC == block.ssrc }) {
-            if let rtt = RoundTripTime.compute(reportBlock: block, arrival: ntpTime(at: now)) { roundTripTime = rtt }
-        }
-    }
-
-    private func ntpTime(at now: Instant) -> NTPTimestamp {
-        NTPTimestamp(sinceUnixEpoch: configuration.wallClockAtZero + .nanoseconds(now.nanoseconds))
-    }
-
-    /// One compound packet per interval: SR from each sending stream (or an RR), report blocks for
-    /// every received stream, and SDES CNAME (RFC 3550 §6.1, §6.4).
-    private func sendReports(at now: Instant) {
-        // RFC 3550 §6.3.1: randomise the interval to 0.5–1.5 times its mean.
-        nextRTCP = now + configuration.rtcpInterval * Double.random(in: 0.5...1.5, using: &random)
-        guard let srtp, connectionState == .connected || connectionState == .disconnected, let first = sections.first(where: { !$0.rejected }) else { return }
-        var blocks: [RTCPReportBlock] = []
-        for index in sections.indices {
-            for ssrc in sections[index].receiveStatistics.keys.sorted() {
-                if let block = sections[index].receiveStatistics[ssrc]?.makeReportBlock(at: now) { blocks.append(block) }
-            }
-        }
-        var packets: [RTCPPacket] = []
-        let senders = sections.filter { $0.sends && $0.sendStatistics.packetCount > 0 }
-        if senders.isEmpty {
-            packets.append(.receiverReport(RTCPReceiverReport(ssrc: first.localSSRC, reportBlocks: Array(blocks.prefix(31)))))
-        } else {
-            for (i, section) in senders.enumerated() {
-                packets.append(.senderReport(section.sendStatistics.makeSenderReport(ntpTime: ntpTime(at: now), at: now,
-                                                                                      reportBlocks: i == 0 ? Array(blocks.prefix(31)) : [])))
-            }
-        }
-        packets.append(.sourceDescription(RTCPSourceDescription(chunks: sections.filter { !$0.rejected }.map {
-            RTCPSourceDescription.Chunk(ssrc: $0.localSSRC, items: [.init(type: .cname, text: $0.cname)])
-        })))
-        if let protected = try? srtp.protectRTCP(RTCPPacket.serializeCompound(packets)) {
-            counters.rtcpPacketsSent += 1
-            sendOnTransport(protected)
-        }
     }
 
     // MARK: Stats and closing
@@ -587,19 +448,7 @@ public final class Peer {
         shutDown()
     }
 
-    /// RTCP BYE for every local source, in a compound packet that starts with an RR (RFC 3550 §6.1, §6.6).
-    private func sendGoodbye() {
-        let local = sections.filter { !$0.rejected }.map(\.localSSRC)
-        guard let srtp, dtlsState == .connected, let first = local.first else { return }
-        let packets: [RTCPPacket] = [.receiverReport(RTCPReceiverReport(ssrc: first, reportBlocks: [])),
-                                     .goodbye(RTCPGoodbye(ssrcs: local))]
-        if let protected = try? srtp.protectRTCP(RTCPPacket.serializeCompound(packets)) {
-            counters.rtcpPacketsSent += 1
-            sendOnTransport(protected)
-        }
-    }
-
-    private func shutDown() {
+    func shutDown() {
         ice?.close()
         nextRTCP = nil
     }
