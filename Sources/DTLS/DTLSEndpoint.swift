@@ -16,7 +16,7 @@ public final class DTLSEndpoint {
     private enum State { case idle, handshaking, connected, closed, failed }
 
     private var state: State = .idle
-    private let context: OpaquePointer  // SSL_CTX
+    private let context: DTLSContext
     private let ssl: OpaquePointer  // SSL
     private let datagramBIO: DatagramBIO
     private let channel: DatagramChannel
@@ -39,9 +39,19 @@ public final class DTLSEndpoint {
     ///   - srtpProfiles: use_srtp offer, most preferred first (RFC 5764 §4.1.1).
     ///   - initialRetransmitTimeout: first handshake retransmission timeout (RFC 6347 §4.2.4.1).
     ///   - handshakeTimeout: virtual time from `start` after which an incomplete handshake fails.
-    public init(
+    public convenience init(
         role: DTLSRole, certificate: DTLSCertificate, remoteFingerprint: DTLSFingerprint, mtu: Int = 1200,
         srtpProfiles: [SRTPProtectionProfile] = [.aeadAES128GCM, .aes128CMHMACSHA1_80],
+        initialRetransmitTimeout: Duration = .seconds(1), handshakeTimeout: Duration = .seconds(30)
+    ) throws(DTLSError) {
+        try self.init(role: role, context: DTLSContext(certificate: certificate, srtpProfiles: srtpProfiles),
+                      remoteFingerprint: remoteFingerprint, mtu: mtu,
+                      initialRetransmitTimeout: initialRetransmitTimeout, handshakeTimeout: handshakeTimeout)
+    }
+
+    /// An endpoint made from a context built beforehand (see `DTLSContext`).
+    public init(
+        role: DTLSRole, context: DTLSContext, remoteFingerprint: DTLSFingerprint, mtu: Int = 1200,
         initialRetransmitTimeout: Duration = .seconds(1), handshakeTimeout: Duration = .seconds(30)
     ) throws(DTLSError) {
         guard DTLSFingerprint.digestLengths[remoteFingerprint.algorithm] == remoteFingerprint.bytes.count else {
@@ -50,16 +60,7 @@ public final class DTLSEndpoint {
         OpenSSLErrorQueue.clear()
         let channel = DatagramChannel(mtu: mtu)
         let datagramBIO = try DatagramBIO(channel: channel)
-        let context: OpaquePointer
-        do {
-            context = try DTLSContext.make(certificate: certificate, srtpProfiles: srtpProfiles, verify: verifyPeerCertificate)
-        } catch {
-            BIO_free(datagramBIO.bio)
-            datagramBIO.freeMethod()
-            throw error
-        }
-        guard let ssl = SSL_new(context) else {
-            SSL_CTX_free(context)
+        guard let ssl = SSL_new(context.context) else {
             BIO_free(datagramBIO.bio)
             datagramBIO.freeMethod()
             throw .openSSL(OpenSSLErrorQueue.drain(fallback: "SSL_new failed"))
@@ -88,7 +89,6 @@ public final class DTLSEndpoint {
 
     deinit {
         SSL_free(ssl)  // frees the BIO too
-        SSL_CTX_free(context)
         datagramBIO.freeMethod()
     }
 
@@ -309,7 +309,7 @@ private func openSSLTimerDuration(_ ssl: OpaquePointer?, _ previous: UInt32) -> 
 }
 
 /// Accepts a self-signed peer certificate exactly when its fingerprint matches the one from signaling.
-private func verifyPeerCertificate(_ preverified: Int32, _ store: OpaquePointer?) -> Int32 {
+func verifyPeerCertificate(_ preverified: Int32, _ store: OpaquePointer?) -> Int32 {
     guard let store,
           let sslPointer = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()),
           let endpoint = DTLSEndpoint.owner(of: OpaquePointer(sslPointer)),

@@ -12,6 +12,7 @@ import TandemBase
 public final class Peer {
     public let configuration: PeerConfiguration
     public let certificate: DTLSCertificate
+    let dtlsContext: DTLSContext
     public private(set) var connectionState: PeerConnectionState = .new
 
     var random: SharedRandomGenerator
@@ -58,6 +59,8 @@ public final class Peer {
     public init(configuration: PeerConfiguration, certificate: DTLSCertificate? = nil, random generator: any RandomNumberGenerator) throws {
         self.configuration = configuration
         self.certificate = try certificate ?? DTLSCertificate()
+        // Built now, off the connection's critical path (like a browser's RTCPeerConnection constructor).
+        dtlsContext = try DTLSContext(certificate: self.certificate, srtpProfiles: configuration.srtpProfiles)
         var generator = SharedRandomGenerator(generator)
         localCredentials = ICECredentials(ufrag: RandomToken.make(8, using: &generator), pwd: RandomToken.make(24, using: &generator))
         sessionID = UInt64.random(in: 1...(UInt64(1) << 62), using: &generator)
@@ -249,8 +252,7 @@ public final class Peer {
             role = local.setup == .active ? .client : .server
         }
         do {
-            dtls = try DTLSEndpoint(role: role, certificate: certificate, remoteFingerprint: remote.fingerprint,
-                                    mtu: configuration.mtu, srtpProfiles: configuration.srtpProfiles)
+            dtls = try DTLSEndpoint(role: role, context: dtlsContext, remoteFingerprint: remote.fingerprint, mtu: configuration.mtu)
         } catch {
             throw .invalidState("DTLS could not start: \(error)")
         }
