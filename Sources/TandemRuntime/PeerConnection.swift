@@ -186,8 +186,15 @@ public final class PeerConnection: Sendable {
         }
     }
 
+    /// Runs `body` on the Peer's loop: directly when the caller already runs there (a task with that loop as
+    /// its executor preference), else by submitting it, which costs a thread hand-off each way.
     private func run<T: Sendable>(_ body: @escaping @Sendable (LoopState) throws -> T) async throws -> T {
-        try await eventLoop.submit { [self] in
+        if eventLoop.inEventLoop {
+            let state = self.state.value
+            defer { drive(state) }
+            return try body(state)
+        }
+        return try await eventLoop.submit { [self] in
             let state = self.state.value
             defer { drive(state) }
             return try body(state)

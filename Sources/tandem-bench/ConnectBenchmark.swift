@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NIOPosix
+import TandemRuntime
 import SRTP
 
 /// `tandem-bench connect`: offer → connected between two peers in one process on loopback, for the
@@ -60,7 +61,7 @@ struct ConnectBenchmark: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let (iterations, warmup) = (iterations, warmup)
-        let samples = try await withTaskExecutorPreference(LoopTaskExecutor(loop)) {
+        let samples = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
             try await RuntimeConnect.measure(iterations: iterations, warmup: warmup, group: loop)
         }
         try await group.shutdownGracefully()

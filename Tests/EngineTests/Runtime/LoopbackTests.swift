@@ -3,6 +3,7 @@ import RTP
 import SDP
 import TandemBase
 import TandemRuntime
+import NIOPosix
 import Testing
 
 /// Two runtime PeerConnections over real UDP sockets on 127.0.0.1 (design notes §6.3).
@@ -64,5 +65,35 @@ import Testing
         #expect(try await offerer.stats().selectedPair?.remote.ip == ipv6Loopback)
         await offerer.close()
         await answerer.close()
+    }
+
+    /// A caller on the Peers' own loop (executor preference) takes the direct path: no hand-off per call.
+    @Test(.timeLimit(.minutes(1))) func connectsFromATaskOnThePeersLoop() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let executor = EventLoopTaskExecutor(group.next())
+        var options = PeerConnection.Options()
+        options.interfaces = .addresses([.loopbackV4])
+        let offerer = try await PeerConnection.create(options: options, group: group)
+        let answerer = try await PeerConnection.create(options: options, group: group)
+        let onLoop = try await withTaskExecutorPreference(executor) {
+            let mid = try await offerer.addTransceiver(.video)
+            try await offerer.setLocalDescription(try await offerer.createOffer())
+            try await offerer.gatheringComplete()
+            try await answerer.setRemoteDescription(try #require(try await offerer.localDescription()))
+            try await answerer.setLocalDescription(try await answerer.createAnswer())
+            try await answerer.gatheringComplete()
+            try await offerer.setRemoteDescription(try #require(try await answerer.localDescription()))
+            try await offerer.connected()
+            try await answerer.connected()
+            let payloadType = try await offerer.payloadType(for: "VP8", mid: mid)
+            offerer.send(RTPPacket(payloadType: payloadType, sequenceNumber: 7, timestamp: 0, ssrc: 0, payload: [1, 2, 3]), mid: mid)
+            var incoming = answerer.incomingRTP.makeAsyncIterator()
+            #expect(await incoming.next()?.packet.payload == [1, 2, 3])
+            return group.next().inEventLoop
+        }
+        #expect(onLoop, "the task ran on the Peers' loop")
+        await offerer.close()
+        await answerer.close()
+        try await group.shutdownGracefully()
     }
 }
