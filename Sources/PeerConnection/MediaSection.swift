@@ -80,7 +80,6 @@ struct MediaSection {
     }
 
     var sends: Bool { !rejected && (direction == .sendrecv || direction == .sendonly) }
-    var receives: Bool { !rejected && (direction == .sendrecv || direction == .recvonly) }
 
     func clockRate(payloadType: UInt8) -> Int {
         Int(codecs.first { $0.payloadType == payloadType }?.rtpMap.clockRate ?? 90_000)

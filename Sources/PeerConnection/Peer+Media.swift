@@ -17,7 +17,7 @@ extension Peer {
             outgoing.extensions = [element]
         }
         var datagram = outgoing.serialize(spareCapacity: SRTPSession.maximumTrailerLength)
-        do { try srtp.protectRTP(&datagram) } catch { counters.rtpSendErrors += 1; return }
+        do { try srtp.protectRTP(&datagram) } catch { throw .invalidState("SRTP could not protect the packet: \(error)") }
         sections[index].sendStatistics.record(outgoing, at: now)
         counters.rtpPacketsSent += 1
         sendOnTransport(datagram)
@@ -46,7 +46,7 @@ extension Peer {
             counters.srtpFailures += 1
             return
         }
-        guard let index = sectionIndex(for: packet) else { counters.rtpUnroutable += 1; return }
+        guard let index = sectionIndex(for: packet) else { counters.datagramsDropped += 1; return }
         if sections[index].receiveStatistics[packet.ssrc] == nil {
             sections[index].receiveStatistics[packet.ssrc] = RTPReceiveStatistics(ssrc: packet.ssrc, clockRate: sections[index].clockRate(payloadType: packet.payloadType))
             if !sections[index].remoteSSRCs.contains(packet.ssrc) { sections[index].remoteSSRCs.append(packet.ssrc) }

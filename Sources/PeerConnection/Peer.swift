@@ -56,9 +56,11 @@ public final class Peer {
     /// RTCSignalingState, without provisional answers (W3C webrtc-pc §4.3.1).
     enum SignalingState { case stable, haveLocalOffer, haveRemoteOffer }
 
-    public init(configuration: PeerConfiguration, certificate: DTLSCertificate? = nil, random generator: any RandomNumberGenerator) throws {
+    /// The owner supplies the certificate: making one reads the wall clock (its validity period), which a
+    /// sans-IO core never does (design notes §2).
+    public init(configuration: PeerConfiguration, certificate: DTLSCertificate, random generator: any RandomNumberGenerator) throws {
         self.configuration = configuration
-        self.certificate = try certificate ?? DTLSCertificate()
+        self.certificate = certificate
         // Built now, off the connection's critical path (like a browser's RTCPeerConnection constructor).
         dtlsContext = try DTLSContext(certificate: self.certificate, srtpProfiles: configuration.srtpProfiles)
         var generator = SharedRandomGenerator(generator)
@@ -72,7 +74,7 @@ public final class Peer {
     /// Adds a media section to offer; returns its mid.
     public func addTransceiver(_ kind: MediaKind, direction: SDPMediaDirection = .sendrecv) throws(PeerError) -> String {
         guard connectionState != .closed else { throw .closed }
-        guard kind != .application else { throw .invalidState("data channels arrive with the SCTP issue") }
+        guard kind != .application else { throw .invalidState("data channels are not supported yet") }
         guard !negotiated, signalingState == .stable else { throw .invalidState("adding media after the first negotiation is not supported yet") }
         let mid = String(sections.count)
         var section = MediaSection(mid: mid, kind: kind, direction: direction, codecs: SupportedCodecs.local(for: kind), random: &random)
@@ -87,6 +89,7 @@ public final class Peer {
         guard !sections.isEmpty else { throw .invalidState("add a transceiver before creating an offer") }
         guard signalingState == .stable else { throw .invalidState("an offer is already pending") }
         pendingCredentials = iceRestart && negotiated ? ICECredentials.random(using: &random) : nil
+        if negotiated { sessionVersion += 1 }  // RFC 8829 §5.2.2: a changed description increments o=
         return Negotiation.describe(sections, local: localParameters(setup: negotiated ? establishedSetup : .actpass,
                                                                       credentials: pendingCredentials ?? localCredentials))
     }
@@ -94,6 +97,7 @@ public final class Peer {
     public func createAnswer() throws(PeerError) -> SessionDescription {
         guard connectionState != .closed else { throw .closed }
         guard signalingState == .haveRemoteOffer, let remote = remoteTransport else { throw .invalidState("set a remote offer before creating an answer") }
+        if negotiated { sessionVersion += 1 }  // RFC 8829 §5.3.2
         return Negotiation.describe(sections, local: localParameters(setup: negotiated ? establishedSetup : answerSetup(for: remote.setup)))
     }
 
@@ -386,7 +390,7 @@ public final class Peer {
                     emit(.failure("SRTP could not start: \(error)"))
                 }
             case .applicationData:
-                counters.applicationDataIgnored += 1  // data channels (SCTP) come with a later issue
+                counters.datagramsDropped += 1  // no data channels (SCTP) yet
             case .closed:
                 dtlsState = .closed
             case let .failed(error):
@@ -463,10 +467,7 @@ struct PeerCounters {
     var rtpPacketsReceived = 0
     var rtcpPacketsSent = 0
     var rtcpPacketsReceived = 0
-    var rtpSendErrors = 0
-    var rtpUnroutable = 0
     var srtpFailures = 0
     var datagramsDropped = 0
-    var applicationDataIgnored = 0
     var goodbyesReceived = 0
 }

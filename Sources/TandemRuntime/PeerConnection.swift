@@ -1,3 +1,4 @@
+import DTLS
 import NIOCore
 import NIOPosix
 import PeerConnection
@@ -55,7 +56,7 @@ public final class PeerConnection: Sendable {
         var configuration = options.peer
         configuration.wallClockAtZero = WallClock.sinceUnixEpoch() - .nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds))
         let streams = Streams()
-        let peer = try Peer(configuration: configuration, random: SystemRandomNumberGenerator())
+        let peer = try Peer(configuration: configuration, certificate: DTLSCertificate(), random: SystemRandomNumberGenerator())
         let box = NIOLoopBoundBox.makeBoxSendingValue(LoopState(peer: peer, streams: streams), eventLoop: eventLoop)
         let connection = PeerConnection(eventLoop: eventLoop, state: box, streams: streams)
 

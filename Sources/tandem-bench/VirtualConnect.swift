@@ -1,3 +1,4 @@
+import DTLS
 import ICE
 import PeerConnection
 import SDP
@@ -90,8 +91,8 @@ enum VirtualConnect {
 
     private static func connectOnce() throws -> Sample {
         let addresses = [TransportAddress(ip: .loopbackV4, port: 40_001), TransportAddress(ip: .loopbackV4, port: 40_002)]
-        let peers = [try Peer(configuration: PeerConfiguration(), random: SystemRandomNumberGenerator()),
-                     try Peer(configuration: PeerConfiguration(), random: SystemRandomNumberGenerator())]
+        let peers = [try Peer(configuration: PeerConfiguration(), certificate: DTLSCertificate(), random: SystemRandomNumberGenerator()),
+                     try Peer(configuration: PeerConfiguration(), certificate: DTLSCertificate(), random: SystemRandomNumberGenerator())]
         _ = try peers[0].addTransceiver(.video)
         let origin = Instant(nanoseconds: 1_000_000_000)
         var network = Network(peers: peers, addresses: addresses, now: origin)

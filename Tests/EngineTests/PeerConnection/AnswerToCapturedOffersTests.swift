@@ -1,3 +1,4 @@
+import DTLS
 import PeerConnection
 import SDP
 import TandemBase
@@ -11,7 +12,7 @@ import Testing
     ])
     func answersVideoAndRejectsWhatItCannotCarry(fixture: String, vp8PayloadType: UInt8) throws {
         let offer = try SessionDescription(parsing: SDPFixtures.text(fixture))
-        let peer = try Peer(configuration: PeerConfiguration(), random: SeededGenerator(seed: 3))
+        let peer = try Peer(configuration: PeerConfiguration(), certificate: DTLSCertificate(), random: SeededGenerator(seed: 3))
         try peer.setRemoteDescription(offer, type: .offer, at: .zero)
         let answer = try SessionDescription(parsing: try peer.createAnswer().serialized())
 
@@ -33,7 +34,7 @@ import Testing
 
     @Test func answersAudioAndVideo() throws {
         let offer = try SessionDescription(parsing: SDPFixtures.text("chromium-offer-audio-video.sdp"))
-        let peer = try Peer(configuration: PeerConfiguration(), random: SeededGenerator(seed: 4))
+        let peer = try Peer(configuration: PeerConfiguration(), certificate: DTLSCertificate(), random: SeededGenerator(seed: 4))
         try peer.setRemoteDescription(offer, type: .offer, at: .zero)
         let answer = try peer.createAnswer()
         let audio = try #require(answer.media.first { $0.kind == "audio" })
@@ -42,11 +43,11 @@ import Testing
     }
 
     @Test func refusesAnAnswerThatSaysActpass() throws {
-        let offerer = try Peer(configuration: PeerConfiguration(), random: SeededGenerator(seed: 5))
+        let offerer = try Peer(configuration: PeerConfiguration(), certificate: DTLSCertificate(), random: SeededGenerator(seed: 5))
         _ = try offerer.addTransceiver(.video)
         let offer = try offerer.createOffer()
         try offerer.setLocalDescription(offer, type: .offer, at: .zero)
-        let answerer = try Peer(configuration: PeerConfiguration(), random: SeededGenerator(seed: 6))
+        let answerer = try Peer(configuration: PeerConfiguration(), certificate: DTLSCertificate(), random: SeededGenerator(seed: 6))
         try answerer.setRemoteDescription(offer, type: .offer, at: .zero)
         var answer = try answerer.createAnswer()
         answer.media[0].setTypedValues([SDPSetupRole.actpass])

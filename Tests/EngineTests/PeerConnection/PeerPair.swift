@@ -29,8 +29,8 @@ final class PeerPair {
         offererConfiguration.srtpProfiles = offererProfiles
         var answererConfiguration = PeerConfiguration()
         answererConfiguration.answererDTLSRole = answererDTLSRole
-        offerer = try Peer(configuration: offererConfiguration, random: SeededGenerator(seed: seed))
-        answerer = try Peer(configuration: answererConfiguration, random: SeededGenerator(seed: seed &+ 1))
+        offerer = try Peer(configuration: offererConfiguration, certificate: DTLSCertificate(), random: SeededGenerator(seed: seed))
+        answerer = try Peer(configuration: answererConfiguration, certificate: DTLSCertificate(), random: SeededGenerator(seed: seed &+ 1))
         network = VirtualNetwork(impairments: impairments, seed: seed &+ 2)
     }
 

@@ -121,6 +121,8 @@ import Testing
         #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
         let newUfrag = try #require(pair.offerer.localDescription?.1.media.first?.iceUfrag)
         #expect(newUfrag != oldUfrag)
+        let version = { (peer: Peer) in peer.localDescription?.1.origin.sessionVersion }
+        #expect(version(pair.offerer) == 2 && version(pair.answerer) == 2, "RFC 8829 §5.2.2: the restart's descriptions increment o=")
         let delivered = pair.rtpReceived(by: .answerer).count
         try sendVideo(pair, from: .offerer, count: 4)
         pair.run(for: .milliseconds(50))
@@ -197,8 +199,10 @@ import Testing
     private func sendVideo(_ pair: PeerPair, from side: PeerPair.Side, count: Int) throws {
         let peer = pair.peer(side)
         let payloadType = try peer.payloadType(for: "VP8", mid: pair.mid)
-        for index in 0..<count {
-            let packet = RTPPacket(marker: true, payloadType: payloadType, sequenceNumber: UInt16(index + 1),
+        // Sequence numbers continue across calls: SRTP refuses to protect one twice (RFC 3711 §3.3.2).
+        let first = peer.stats(at: pair.now).rtpPacketsSent
+        for index in first..<first + count {
+            let packet = RTPPacket(marker: true, payloadType: payloadType, sequenceNumber: UInt16(truncatingIfNeeded: index + 1),
                                    timestamp: UInt32(index * 3000), ssrc: 0, payload: Array(repeating: UInt8(index), count: 900))
             try peer.sendRTP(packet, mid: pair.mid, at: pair.now)
         }
