@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "SRTP", targets: ["SRTP"]),
         .library(name: "RTP", targets: ["RTP"]),
         .library(name: "SDP", targets: ["SDP"]),
+        .library(name: "SCTP", targets: ["SCTP"]),
+        .library(name: "DataChannel", targets: ["DataChannel"]),
         .library(name: "PeerConnection", targets: ["PeerConnection"]),
     ],
     dependencies: [
@@ -38,7 +40,9 @@ let package = Package(
         .target(name: "SRTP", dependencies: ["TandemBase", "CSRTP"]),
         .target(name: "RTP", dependencies: ["TandemBase"]),
         .target(name: "SDP", dependencies: ["TandemBase"]),
-        .target(name: "PeerConnection", dependencies: ["TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP"]),
+        .target(name: "SCTP", dependencies: ["TandemBase"]),
+        .target(name: "DataChannel", dependencies: ["TandemBase", "SCTP"]),
+        .target(name: "PeerConnection", dependencies: ["TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "SCTP", "DataChannel"]),
 
         // An in-memory network on virtual time for tests and benchmarks of the sans-IO cores.
         .target(name: "NetworkSimulation", dependencies: ["TandemBase"]),
@@ -72,7 +76,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "EngineTests", dependencies: [
-            "TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "PeerConnection",
+            "TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "SCTP", "DataChannel", "PeerConnection",
             "TandemRuntime", "HTTPLite", "EchoPeer", "NetworkSimulation",
         ], exclude: ["Fixtures"]),
     ],

@@ -16,6 +16,11 @@ public enum EchoClient {
         /// VP8 frames to send, looped for `seconds` at the file's frame rate.
         public var ivf: [UInt8]
         public var connection = PeerConnection.Options()
+        /// Send video (the RTP echo); off for a data-channel-only session.
+        public var video = true
+        /// Data channels of the echo protocol to open and check (0: none, at most 3), and messages per channel.
+        public var dataChannels = 0
+        public var dataChannelMessages = 20
         public init(ivf: [UInt8]) { self.ivf = ivf }
     }
 
@@ -37,6 +42,16 @@ public enum EchoClient {
         public var srtpProfile: String?
         public var roundTripMilliseconds: Double?
         public var selectedPair: String?
+        /// Data-channel messages sent, echoed, and whether every echo matched byte for byte and in order.
+        public var dataChannelSent: Int?
+        public var dataChannelEchoed: Int?
+        public var dataChannelIntact: Bool?
+        /// The server-opened channel of the echo protocol: messages received, all as expected, closed by the server.
+        public var serverChannelMessages: Int?
+        public var serverChannelIntact: Bool?
+        public var serverChannelClosed: Bool?
+        /// Closing our first channel completed (the peer reset its stream too, RFC 8831 §6.7).
+        public var clientCloseCompleted: Bool?
         public var succeeded: Bool
 
         enum CodingKeys: String, CodingKey {
@@ -44,6 +59,9 @@ public enum EchoClient {
             case bytesSent = "bytes_sent", packetsEchoed = "packets_echoed", bytesEchoed = "bytes_echoed"
             case packetsVerified = "packets_verified", roundTripMilliseconds = "rtt_ms", selectedPair = "selected_pair"
             case framesEchoed = "frames_echoed", keyFramesEchoed = "key_frames_echoed", dtlsRole = "dtls_role", srtpProfile = "srtp_profile"
+            case dataChannelSent = "datachannel_sent", dataChannelEchoed = "datachannel_echoed", dataChannelIntact = "datachannel_intact"
+            case serverChannelMessages = "server_channel_messages", serverChannelIntact = "server_channel_intact"
+            case serverChannelClosed = "server_channel_closed", clientCloseCompleted = "client_close_completed"
             case succeeded = "ok"
         }
     }
@@ -59,7 +77,10 @@ public enum EchoClient {
         let start = ContinuousClock.now
         let connection = try await PeerConnection.create(options: options.connection, group: group)
         defer { Task { await connection.close() } }
-        let mid = try await connection.addTransceiver(.video, direction: .sendrecv)
+        let mid = options.video ? try await connection.addTransceiver(.video, direction: .sendrecv) : ""
+        let probe = options.dataChannels > 0
+            ? try await DataChannelProbe.open(on: connection, channels: options.dataChannels, messagesPerChannel: options.dataChannelMessages)
+            : nil
         let offer = try await connection.createOffer()
         try await connection.setLocalDescription(offer)
         try await connection.gatheringComplete()
@@ -93,10 +114,41 @@ public enum EchoClient {
             return echoed
         }
 
+        let dataChannelRun = Task { try await probe?.run(timeout: .seconds(max(10, options.seconds * 2))) }
+        var packetsSent = 0, bytesSent = 0, frameCount = 0
+        if options.video {
+            (frameCount, packetsSent, bytesSent) = try await sendVideo(frames, interval: frameInterval, seconds: options.seconds,
+                                                                       on: connection, mid: mid, sent: sent)
+        }
+        let dataChannels = try await dataChannelRun.value
+        try await Task.sleep(for: .milliseconds(300))  // let the last echoes arrive
+        let stats = try await connection.stats()
+        await connection.close()
+        let echoed = await receiver.value
+
+        // The video echo works when whole frames come back, starting from a key frame a decoder can use.
+        let videoWorked = !options.video || (echoed.keyFrames > 0 && echoed.frames >= max(1, frameCount / 3))
+        let dataWorked = dataChannels.map { $0.intact && $0.echoed == $0.sent && $0.clientCloseCompleted } ?? true
+        return Report(
+            setupMilliseconds: setup.milliseconds, framesSent: frameCount, packetsSent: packetsSent, bytesSent: bytesSent,
+            packetsEchoed: echoed.packets, bytesEchoed: echoed.bytes, packetsVerified: echoed.verified,
+            framesEchoed: echoed.frames, keyFramesEchoed: echoed.keyFrames,
+            dtlsRole: stats.dtlsRole, srtpProfile: stats.srtpProfile,
+            roundTripMilliseconds: stats.roundTripTime?.milliseconds, selectedPair: stats.selectedPair?.description,
+            dataChannelSent: dataChannels?.sent, dataChannelEchoed: dataChannels?.echoed, dataChannelIntact: dataChannels?.intact,
+            serverChannelMessages: dataChannels?.serverChannelMessages, serverChannelIntact: dataChannels?.serverChannelIntact,
+            serverChannelClosed: dataChannels?.serverChannelClosed, clientCloseCompleted: dataChannels?.clientCloseCompleted,
+            succeeded: videoWorked && dataWorked
+        )
+    }
+
+    /// Sends the IVF frames, looped, at their frame rate for `seconds`; returns frames, packets and bytes sent.
+    private static func sendVideo(_ frames: [IVFReader.Frame], interval frameInterval: Duration, seconds: Double,
+                                  on connection: PeerConnection, mid: String, sent: SentPayloads) async throws -> (Int, Int, Int) {
         let payloadType = try await connection.payloadType(for: "VP8", mid: mid)
         var packetizer = VP8Packetizer(ssrc: 0, payloadType: payloadType, firstSequenceNumber: UInt16.random(in: 0...UInt16.max),
                                        firstPictureID: UInt16.random(in: 0...0x7fff), maxPayloadSize: 1100)
-        let frameCount = max(1, Int(options.seconds / Double(frameInterval.milliseconds / 1000)))
+        let frameCount = max(1, Int(seconds / Double(frameInterval.milliseconds / 1000)))
         var packetsSent = 0, bytesSent = 0
         let clock = ContinuousClock()
         let sendStart = clock.now
@@ -111,20 +163,7 @@ public enum EchoClient {
             }
             try await clock.sleep(until: sendStart + frameInterval * (index + 1))
         }
-        try await Task.sleep(for: .milliseconds(300))  // let the last echoes arrive
-        let stats = try await connection.stats()
-        await connection.close()
-        let echoed = await receiver.value
-
-        return Report(
-            setupMilliseconds: setup.milliseconds, framesSent: frameCount, packetsSent: packetsSent, bytesSent: bytesSent,
-            packetsEchoed: echoed.packets, bytesEchoed: echoed.bytes, packetsVerified: echoed.verified,
-            framesEchoed: echoed.frames, keyFramesEchoed: echoed.keyFrames,
-            dtlsRole: stats.dtlsRole, srtpProfile: stats.srtpProfile,
-            roundTripMilliseconds: stats.roundTripTime?.milliseconds, selectedPair: stats.selectedPair?.description,
-            // The echo works when whole frames come back, starting from a key frame a decoder can use.
-            succeeded: echoed.keyFrames > 0 && echoed.frames >= max(1, frameCount / 3)
-        )
+        return (frameCount, packetsSent, bytesSent)
     }
 }
 

@@ -8,8 +8,8 @@ import TandemRuntime
 
 /// The echo-test server (design notes §5, WebRTC Echo Test specification): `POST /offer` takes a JSON
 /// `RTCSessionDescriptionInit` offer, answers with one (candidates inside, no trickle), then reflects
-/// every RTP packet back to its sender on the same media section and forwards the feedback (PLI, NACK)
-/// that the sender's receiver sends about the echo.
+/// every RTP packet back to its sender on the same media section, forwards the feedback (PLI, NACK)
+/// that the sender's receiver sends about the echo, and echoes every data-channel message on its channel.
 public final class EchoServer: Sendable {
     public struct Options: Sendable {
         public var host = "127.0.0.1"
@@ -51,11 +51,12 @@ public final class EchoServer: Sendable {
             let connection = try await PeerConnection.create(options: options.connection, group: group)
             do {
                 try await connection.setRemoteDescription(offer)
+                let negotiated = offer.sdp.contains("m=application") ? try await DataChannelEcho.prepare(connection) : nil
                 let answer = try await connection.createAnswer()
                 try await connection.setLocalDescription(answer)
                 try await connection.gatheringComplete()
                 guard let complete = try await connection.localDescription() else { throw PeerError.invalidState("no local description") }
-                Task { await echo(on: connection, limit: options.maximumSessionDuration, log: log) }
+                Task { await echo(on: connection, negotiated: negotiated, limit: options.maximumSessionDuration, log: log) }
                 let body = try JSONEncoder().encode(complete)
                 log("answered an offer with \(offer.sdp.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("m=") }.count) media section(s)")
                 return HTTPResponseMessage(status: .ok, contentType: "application/json", body: Array(body))
@@ -70,7 +71,7 @@ public final class EchoServer: Sendable {
     }
 
     /// Reflects media until the connection fails, closes or the session limit passes.
-    private static func echo(on connection: PeerConnection, limit: Duration, log: @escaping @Sendable (String) -> Void) async {
+    private static func echo(on connection: PeerConnection, negotiated: DataChannel?, limit: Duration, log: @escaping @Sendable (String) -> Void) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await incoming in connection.incomingRTP { connection.send(incoming.packet, mid: incoming.mid) }
@@ -78,6 +79,7 @@ public final class EchoServer: Sendable {
             group.addTask {
                 for await (mid, feedback) in connection.feedback { connection.send(feedback: feedback, mid: mid) }
             }
+            group.addTask { await DataChannelEcho.serve(connection, negotiated: negotiated, log: log) }
             group.addTask {
                 for await state in connection.connectionStates {
                     log("session state \(state.rawValue)")

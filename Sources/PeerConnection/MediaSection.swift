@@ -59,6 +59,9 @@ struct MediaSection {
     let streamID: String
     let trackID: String
     var remoteSSRCs: [UInt32] = []
+    /// The data-channel section's remote `a=sctp-port` and `a=max-message-size` (RFC 8841 §5, §6).
+    var remoteSCTPPort: UInt16?
+    var remoteMaxMessageSize: UInt64?
     var rejected = false
     /// The offer's m= line values for sections this Peer cannot carry (echoed back with port 0).
     var rejectedProto: String?
@@ -79,7 +82,10 @@ struct MediaSection {
         sendStatistics = RTPSendStatistics(ssrc: localSSRC, clockRate: Int(codecs.first?.rtpMap.clockRate ?? 90_000))
     }
 
-    var sends: Bool { !rejected && (direction == .sendrecv || direction == .sendonly) }
+    /// An accepted audio or video section (the data-channel section carries SCTP, not RTP).
+    var carriesRTP: Bool { !rejected && kind != .application }
+
+    var sends: Bool { carriesRTP && (direction == .sendrecv || direction == .sendonly) }
 
     func clockRate(payloadType: UInt8) -> Int {
         Int(codecs.first { $0.payloadType == payloadType }?.rtpMap.clockRate ?? 90_000)

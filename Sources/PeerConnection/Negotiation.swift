@@ -15,6 +15,11 @@ struct RemoteTransport {
 /// Builds and reads session descriptions (JSEP, RFC 8829) for a max-bundle, rtcp-mux-only Peer.
 enum Negotiation {
     static let mediaProto = "UDP/TLS/RTP/SAVPF"
+    /// Data channels: SCTP over DTLS over UDP (RFC 8841 §4).
+    static let dataProto = "UDP/DTLS/SCTP"
+    static let dataFormat = "webrtc-datachannel"
+    /// The SCTP port both sides use in WebRTC (RFC 8841 §5; the value is conventional).
+    static let sctpPort: UInt16 = 5000
 
     struct LocalParameters {
         var sessionID: UInt64
@@ -23,6 +28,8 @@ enum Negotiation {
         var password: String
         var fingerprint: DTLSFingerprint
         var setup: SDPSetupRole
+        /// The largest data-channel message this side accepts (`a=max-message-size`, RFC 8841 §6).
+        var maxMessageSize: Int
     }
 
     /// A description with every section bundled on one transport; `candidates` go in the first
@@ -45,15 +52,24 @@ enum Negotiation {
                 description.media.append(media)
                 continue
             }
-            var media = MediaDescription(kind: section.kind.rawValue, port: 9, proto: mediaProto, formats: [])  // addCodec fills them
+            let isData = section.kind == .application
+            var media = MediaDescription(kind: section.kind.rawValue, port: 9, proto: isData ? dataProto : mediaProto,
+                                         formats: isData ? [dataFormat] : [])  // addCodec fills RTP formats
             media.connections = [SDPConnection()]
-            media.append(SDPAttribute("rtcp", "9 IN IP4 0.0.0.0"))
+            if !isData { media.append(SDPAttribute("rtcp", "9 IN IP4 0.0.0.0")) }
             media.append(SDPAttribute("ice-ufrag", local.ufrag))
             media.append(SDPAttribute("ice-pwd", local.password))
             media.append(SDPAttribute("ice-options", "trickle"))
             media.append(SDPAttribute("fingerprint", local.fingerprint.sdpValue))
             media.append(local.setup)
             media.append(SDPAttribute("mid", section.mid))
+            if isData {
+                media.sctpPort = sctpPort
+                media.maxMessageSize = UInt64(local.maxMessageSize)
+                placeCandidates(&media, candidates, gatheringComplete, placed: &candidatesPlaced)
+                description.media.append(media)
+                continue
+            }
             if let id = section.midExtensionID {
                 media.append(SDPExtensionMap(id: id, uri: SupportedCodecs.midExtensionURI))
             }
@@ -66,14 +82,24 @@ enum Negotiation {
                 media.append(SDPSSRCAttribute(ssrc: section.localSSRC, name: "cname", value: section.cname))
                 media.append(SDPSSRCAttribute(ssrc: section.localSSRC, name: "msid", value: "\(section.streamID) \(section.trackID)"))
             }
-            if !candidatesPlaced {
-                candidatesPlaced = true
-                for candidate in candidates { media.append(SDPAttribute("candidate", String(candidate.trimmingPrefix("candidate:")))) }
-                if gatheringComplete { media.append(SDPAttribute("end-of-candidates")) }
-            }
+            placeCandidates(&media, candidates, gatheringComplete, placed: &candidatesPlaced)
             description.media.append(media)
         }
         return description
+    }
+
+    /// Candidates go once, in the first accepted section (the BUNDLE tag).
+    private static func placeCandidates(_ media: inout MediaDescription, _ candidates: [String], _ gatheringComplete: Bool, placed: inout Bool) {
+        guard !placed else { return }
+        placed = true
+        for candidate in candidates { media.append(SDPAttribute("candidate", String(candidate.trimmingPrefix("candidate:")))) }
+        if gatheringComplete { media.append(SDPAttribute("end-of-candidates")) }
+    }
+
+    /// A data-channel section this engine can carry: SCTP over DTLS with the webrtc-datachannel format
+    /// (RFC 8841 §4); the older `DTLS/SCTP 5000` form (draft-ietf-mmusic-sctp-sdp-05) is refused.
+    static func isDataChannelSection(_ media: MediaDescription) -> Bool {
+        media.kind == MediaKind.application.rawValue && media.proto.hasSuffix("DTLS/SCTP") && media.formats == [dataFormat]
     }
 
     /// The sections of an answer to `offer`: supported media accepted with the offerer's payload types,
@@ -87,7 +113,10 @@ enum Negotiation {
             let codecs = kind.map { SupportedCodecs.accept(media.codecs, kind: $0) } ?? []
             var section = MediaSection(mid: mid, kind: kind ?? .application, direction: (media.direction ?? .sendrecv).reversed,
                                        codecs: codecs, random: &random)
-            if media.isRejected || codecs.isEmpty || !media.proto.contains("SAVPF") {
+            if isDataChannelSection(media) && !media.isRejected && !sections.contains(where: { $0.kind == .application && !$0.rejected }) {
+                section.remoteSCTPPort = media.sctpPort ?? sctpPort
+                section.remoteMaxMessageSize = media.maxMessageSize
+            } else if media.isRejected || codecs.isEmpty || !media.proto.contains("SAVPF") {
                 section.rejected = true
                 section.rejectedProto = media.proto
                 section.rejectedFormats = media.formats
@@ -108,6 +137,12 @@ enum Negotiation {
             }
             if media.isRejected {
                 sections[index].rejected = true
+                continue
+            }
+            if sections[index].kind == .application {
+                guard isDataChannelSection(media) else { throw .invalidDescription("the answer's mid \(sections[index].mid) is not an SCTP data-channel section (RFC 8841 §4)") }
+                sections[index].remoteSCTPPort = media.sctpPort ?? sctpPort
+                sections[index].remoteMaxMessageSize = media.maxMessageSize
                 continue
             }
             let accepted = SupportedCodecs.accept(media.codecs, kind: sections[index].kind)

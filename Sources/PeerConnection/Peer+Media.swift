@@ -116,7 +116,7 @@ extension Peer {
     func sendReports(at now: Instant) {
         // RFC 3550 §6.3.1: randomise the interval to 0.5–1.5 times its mean.
         nextRTCP = now + configuration.rtcpInterval * Double.random(in: 0.5...1.5, using: &random)
-        guard let srtp, connectionState == .connected || connectionState == .disconnected, let first = sections.first(where: { !$0.rejected }) else { return }
+        guard let srtp, connectionState == .connected || connectionState == .disconnected, let first = sections.first(where: \.carriesRTP) else { return }
         var blocks: [RTCPReportBlock] = []
         for index in sections.indices {
             for ssrc in sections[index].receiveStatistics.keys.sorted() {
@@ -133,7 +133,7 @@ extension Peer {
                                                                                       reportBlocks: i == 0 ? Array(blocks.prefix(31)) : [])))
             }
         }
-        packets.append(.sourceDescription(RTCPSourceDescription(chunks: sections.filter { !$0.rejected }.map {
+        packets.append(.sourceDescription(RTCPSourceDescription(chunks: sections.filter(\.carriesRTP).map {
             RTCPSourceDescription.Chunk(ssrc: $0.localSSRC, items: [.init(type: .cname, text: $0.cname)])
         })))
         if let protected = try? srtp.protectRTCP(RTCPPacket.serializeCompound(packets)) {
@@ -144,7 +144,7 @@ extension Peer {
 
     /// RTCP BYE for every local source, in a compound packet that starts with an RR (RFC 3550 §6.1, §6.6).
     func sendGoodbye() {
-        let local = sections.filter { !$0.rejected }.map(\.localSSRC)
+        let local = sections.filter(\.carriesRTP).map(\.localSSRC)
         guard let srtp, dtlsState == .connected, let first = local.first else { return }
         let packets: [RTCPPacket] = [.receiverReport(RTCPReceiverReport(ssrc: first, reportBlocks: [])),
                                      .goodbye(RTCPGoodbye(ssrcs: local))]

@@ -1,3 +1,4 @@
+import DataChannel
 import DTLS
 import ICE
 import RTP
@@ -48,6 +49,7 @@ public final class Peer {
     var nextRTCP: Instant?
     var roundTripTime: Duration?
     var counters = PeerCounters()
+    let dataChannels: DataChannelEndpoint
 
     var outputs: [PeerOutput] = []
     var outputIndex = 0
@@ -63,6 +65,7 @@ public final class Peer {
         self.certificate = certificate
         // Built now, off the connection's critical path (like a browser's RTCPeerConnection constructor).
         dtlsContext = try DTLSContext(certificate: self.certificate, srtpProfiles: configuration.srtpProfiles)
+        dataChannels = DataChannelEndpoint(configuration: configuration.sctp)
         var generator = SharedRandomGenerator(generator)
         localCredentials = ICECredentials(ufrag: RandomToken.make(8, using: &generator), pwd: RandomToken.make(24, using: &generator))
         sessionID = UInt64.random(in: 1...(UInt64(1) << 62), using: &generator)
@@ -74,7 +77,7 @@ public final class Peer {
     /// Adds a media section to offer; returns its mid.
     public func addTransceiver(_ kind: MediaKind, direction: SDPMediaDirection = .sendrecv) throws(PeerError) -> String {
         guard connectionState != .closed else { throw .closed }
-        guard kind != .application else { throw .invalidState("data channels are not supported yet") }
+        guard kind != .application else { throw .invalidState("data channels come with createDataChannel") }
         guard !negotiated, signalingState == .stable else { throw .invalidState("adding media after the first negotiation is not supported yet") }
         let mid = String(sections.count)
         var section = MediaSection(mid: mid, kind: kind, direction: direction, codecs: SupportedCodecs.local(for: kind), random: &random)
@@ -136,7 +139,7 @@ public final class Peer {
             guard signalingState == .stable else { throw .invalidState("cannot take a remote offer while an offer is pending") }
             if !negotiated {
                 sections = try Negotiation.answerSections(to: description, random: &random)
-                guard sections.contains(where: { !$0.rejected }) else { throw .invalidDescription("no m= section this engine can carry (VP8 video or Opus audio)") }
+                guard sections.contains(where: { !$0.rejected }) else { throw .invalidDescription("no m= section this engine can carry (VP8 video, Opus audio or SCTP data channels)") }
                 startICE(role: .controlled, at: now)
             } else {
                 try Negotiation.checkUnchangedMedia(description, sections: sections)
@@ -214,7 +217,8 @@ public final class Peer {
     func localParameters(setup: SDPSetupRole, credentials: ICECredentials? = nil) -> Negotiation.LocalParameters {
         let credentials = credentials ?? localCredentials
         return Negotiation.LocalParameters(sessionID: sessionID, version: sessionVersion, ufrag: credentials.ufrag,
-                                           password: credentials.pwd, fingerprint: certificate.fingerprint, setup: setup)
+                                           password: credentials.pwd, fingerprint: certificate.fingerprint, setup: setup,
+                                           maxMessageSize: dataChannels.maxMessageSize)
     }
 
     /// The answerer picks its DTLS role from the offer's `a=setup` (RFC 8842 §5.3).
@@ -316,6 +320,10 @@ public final class Peer {
             drainDTLS(at: now)
         }
         if let nextRTCP, nextRTCP <= now { sendReports(at: now) }
+        if let deadline = dataChannels.pollTimeout(), deadline <= now {
+            dataChannels.handleTimeout(at: now)
+            drainDataChannels()
+        }
     }
 
     // MARK: Output
@@ -331,7 +339,7 @@ public final class Peer {
 
     public func pollTimeout() -> Instant? {
         guard connectionState != .closed else { return nil }
-        return ice?.pollTimeout().earliest(dtls?.pollTimeout()).earliest(nextRTCP)
+        return ice?.pollTimeout().earliest(dtls?.pollTimeout()).earliest(nextRTCP).earliest(dataChannels.pollTimeout())
     }
 
     func emit(_ event: PeerEvent) { outputs.append(.event(event)) }
@@ -385,12 +393,15 @@ public final class Peer {
                     srtpProfile = info.srtpProfile
                     dtlsState = .connected
                     nextRTCP = now + configuration.rtcpInterval / 2
+                    startDataChannels(at: now)
                 } catch {
                     dtlsState = .failed
                     emit(.failure("SRTP could not start: \(error)"))
                 }
-            case .applicationData:
-                counters.datagramsDropped += 1  // no data channels (SCTP) yet
+            case let .applicationData(packet):
+                // RFC 8261 §5: each DTLS record carries one SCTP packet.
+                dataChannels.handlePacket(packet, at: now)
+                drainDataChannels()
             case .closed:
                 dtlsState = .closed
             case let .failed(error):
@@ -445,6 +456,8 @@ public final class Peer {
     public func close(at now: Instant) {
         guard connectionState != .closed else { return }
         sendGoodbye()
+        dataChannels.abort(reason: "peer connection closed", at: now)
+        drainDataChannels()
         if let dtls, dtlsState == .connected {
             dtls.close()
             while let datagram = dtls.pollTransmit() { sendOnTransport(datagram) }

@@ -1,6 +1,8 @@
+import DataChannel
 import DTLS
 import ICE
 import RTP
+import SCTP
 import SRTP
 import TandemBase
 
@@ -19,6 +21,8 @@ public struct PeerConfiguration: Sendable {
     public var rtcpInterval: Duration = .seconds(1)
     /// The wall-clock time (since the Unix epoch) at `Instant.zero`, for NTP timestamps in sender reports.
     public var wallClockAtZero: Duration = .zero
+    /// The SCTP association under data channels; `maxMessageSize` is announced as `a=max-message-size`.
+    public var sctp = SCTPConfiguration()
 
     public init() {}
 }
@@ -42,6 +46,8 @@ public enum PeerEvent: Sendable {
     case rtp(mid: String, packet: RTPPacket)
     /// RTCP feedback arrived about what this Peer sends on `mid` (NACK, PLI, FIR).
     case feedback(mid: String, RTCPFeedback)
+    /// A data channel opened, closed, received a message or drained its buffer.
+    case dataChannel(DataChannelEvent)
 }
 
 /// One unit of output from the Peer.
@@ -56,6 +62,7 @@ public enum PeerError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidDescription(String)
     case unknownMid(String)
     case notConnected
+    case dataChannel(DataChannelError)
     case closed
 
     public var description: String {
@@ -64,6 +71,7 @@ public enum PeerError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidDescription(reason): "invalid session description: \(reason)"
         case let .unknownMid(mid): "no media section with mid \(mid)"
         case .notConnected: "the connection is not established yet"
+        case let .dataChannel(error): error.description
         case .closed: "the peer connection is closed"
         }
     }

@@ -1,3 +1,4 @@
+import DataChannel
 import DTLS
 import NIOCore
 import NIOPosix
@@ -40,6 +41,8 @@ public final class PeerConnection: Sendable {
     public let connectionStates: AsyncStream<PeerConnectionState>
     public let incomingRTP: AsyncStream<IncomingRTP>
     public let feedback: AsyncStream<(mid: String, RTCPFeedback)>
+    /// Channels the remote side opened in-band (DCEP, RFC 8832), as W3C's `datachannel` event.
+    public let incomingDataChannels: AsyncStream<DataChannel>
 
     private init(eventLoop: any EventLoop, state: NIOLoopBoundBox<LoopState>, streams: Streams) {
         self.eventLoop = eventLoop
@@ -48,10 +51,18 @@ public final class PeerConnection: Sendable {
         self.connectionStates = streams.states
         self.incomingRTP = streams.rtp
         self.feedback = streams.feedback
+        self.incomingDataChannels = streams.dataChannels
     }
 
+    /// The process's network thread: by default every PeerConnection of a process is driven by this one
+    /// event loop, as a browser drives all its peer connections from one network thread. A Peer's work per
+    /// datagram is small, and peers that talk to each other in one process (tests, benchmarks, a helper
+    /// with several sessions) then hand nothing across threads. A server with many sessions passes a
+    /// larger group to `create`.
+    public static let networkThread: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+
     /// Creates the Peer, binds one UDP socket per usable local address and starts the event loop driving.
-    public static func create(options: Options = Options(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> PeerConnection {
+    public static func create(options: Options = Options(), group: any EventLoopGroup = PeerConnection.networkThread) async throws -> PeerConnection {
         let eventLoop = group.next()
         var configuration = options.peer
         configuration.wallClockAtZero = WallClock.sinceUnixEpoch() - .nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds))
@@ -59,6 +70,7 @@ public final class PeerConnection: Sendable {
         let peer = try Peer(configuration: configuration, certificate: DTLSCertificate(), random: SystemRandomNumberGenerator())
         let box = NIOLoopBoundBox.makeBoxSendingValue(LoopState(peer: peer, streams: streams), eventLoop: eventLoop)
         let connection = PeerConnection(eventLoop: eventLoop, state: box, streams: streams)
+        try await eventLoop.submit { box.value.connection = connection }.get()
 
         let addresses: [IPAddress] = switch options.interfaces {
         case .all: try NetworkInterfaces.usableAddresses(includeLoopback: false)
@@ -143,6 +155,18 @@ public final class PeerConnection: Sendable {
         }
     }
 
+    // MARK: Data channels
+
+    /// Creates a data channel (W3C `createDataChannel`); before the first offer, it adds the data-channel
+    /// section. Await `opened()` on it before sending.
+    public func createDataChannel(label: String, options: DataChannelOptions = DataChannelOptions()) async throws -> DataChannel {
+        try await run { state in
+            let id = try state.peer.createDataChannel(label: label, options: options, at: .now)
+            guard let info = state.peer.dataChannelInfo(id) else { throw RuntimeError.closed }
+            return state.makeChannel(info)
+        }
+    }
+
     // MARK: Media and stats
 
     /// The payload type negotiated for `codec` (e.g. "VP8") on `mid`.
@@ -179,7 +203,7 @@ public final class PeerConnection: Sendable {
 
     // MARK: Driving the Peer on its loop
 
-    private func onLoop(_ body: @escaping @Sendable (LoopState) -> Void) {
+    func onLoop(_ body: @escaping @Sendable (LoopState) -> Void) {
         eventLoop.execute { [self] in
             let state = self.state.value
             body(state)
@@ -189,7 +213,7 @@ public final class PeerConnection: Sendable {
 
     /// Runs `body` on the Peer's loop: directly when the caller already runs there (a task with that loop as
     /// its executor preference), else by submitting it, which costs a thread hand-off each way.
-    private func run<T: Sendable>(_ body: @escaping @Sendable (LoopState) throws -> T) async throws -> T {
+    func run<T: Sendable>(_ body: @escaping @Sendable (LoopState) throws -> T) async throws -> T {
         if eventLoop.inEventLoop {
             let state = self.state.value
             defer { drive(state) }
@@ -252,8 +276,11 @@ private struct Streams: Sendable {
     let rtpSink: AsyncStream<PeerConnection.IncomingRTP>.Continuation
     let feedback: AsyncStream<(mid: String, RTCPFeedback)>
     let feedbackSink: AsyncStream<(mid: String, RTCPFeedback)>.Continuation
+    let dataChannels: AsyncStream<DataChannel>
+    let dataChannelSink: AsyncStream<DataChannel>.Continuation
 
     init() {
+        (dataChannels, dataChannelSink) = AsyncStream.makeStream()
         (candidates, candidateSink) = AsyncStream.makeStream()
         (states, stateSink) = AsyncStream.makeStream()
         (rtp, rtpSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
@@ -262,9 +289,12 @@ private struct Streams: Sendable {
 }
 
 /// Everything the event loop owns for one connection.
-private final class LoopState {
+final class LoopState {
     let peer: Peer
-    let streams: Streams
+    fileprivate let streams: Streams
+    /// Set once, right after creation; channels hold the connection to reach the loop.
+    weak var connection: PeerConnection?
+    var channelSinks: [DataChannelID: DataChannelSinks] = [:]
     var sockets: [TransportAddress: UDPSocket] = [:]
     var timer: Scheduled<Void>?
     var armedDeadline: Instant?
@@ -273,7 +303,7 @@ private final class LoopState {
     var connectedWaiters: [CheckedContinuation<Void, any Error>] = []
     var failureReason: String?
 
-    init(peer: Peer, streams: Streams) {
+    fileprivate init(peer: Peer, streams: Streams) {
         self.peer = peer
         self.streams = streams
     }
@@ -302,6 +332,32 @@ private final class LoopState {
             streams.rtpSink.yield(PeerConnection.IncomingRTP(mid: mid, packet: packet))
         case let .feedback(mid, feedback):
             streams.feedbackSink.yield((mid, feedback))
+        case let .dataChannel(event):
+            dispatch(event)
+        }
+    }
+
+    func makeChannel(_ info: DataChannelInfo) -> DataChannel {
+        let sinks = channelSinks[info.id] ?? DataChannelSinks()
+        channelSinks[info.id] = sinks
+        // The loop state lives only as long as its connection, which every caller holds.
+        return DataChannel(info: info, connection: connection!, sinks: sinks)
+    }
+
+    private func dispatch(_ event: DataChannelEvent) {
+        switch event {
+        case let .open(info):
+            channelSinks[info.id]?.eventSink.yield(.open)  // the sinks were made with the channel object
+        case let .remoteOpened(info):
+            let channel = makeChannel(info)
+            channelSinks[info.id]?.eventSink.yield(.open)
+            streams.dataChannelSink.yield(channel)
+        case let .message(id, message):
+            channelSinks[id]?.messageSink.yield(message)
+        case let .bufferedAmountLow(id):
+            channelSinks[id]?.eventSink.yield(.bufferedAmountLow)
+        case let .closed(id):
+            channelSinks.removeValue(forKey: id)?.finish()
         }
     }
 
@@ -318,6 +374,9 @@ private final class LoopState {
         streams.stateSink.finish()
         streams.rtpSink.finish()
         streams.feedbackSink.finish()
+        streams.dataChannelSink.finish()
+        for sinks in channelSinks.values { sinks.finish() }
+        channelSinks = [:]
         gatheringWaiters.forEach { $0.resume(throwing: RuntimeError.closed) }
         gatheringWaiters = []
         resolveConnectedWaiters(with: RuntimeError.closed)

@@ -7,7 +7,7 @@ import TandemBase
 struct EchoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echo",
-        abstract: "Run the WebRTC echo-test server: POST /offer, echoes media back to the sender."
+        abstract: "Run the WebRTC echo-test server: POST /offer, echoes media and data-channel messages back to the sender."
     )
 
     @Option(help: "Address and port to listen on for POST /offer.")
@@ -38,7 +38,7 @@ struct EchoCommand: AsyncParsableCommand {
 struct EchoClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echo-client",
-        abstract: "Offer to an echo-test server, send VP8 video, check the echo and print figures as JSON."
+        abstract: "Offer to an echo-test server, send VP8 video and data-channel messages, check the echo and print figures as JSON."
     )
 
     @Option(help: "The echo server's offer URL.")
@@ -53,6 +53,23 @@ struct EchoClientCommand: AsyncParsableCommand {
     @Flag(help: "Gather ICE candidates on every interface, not only loopback.")
     var allInterfaces = false
 
+    @Option(help: """
+        Data channels to open and check, 0–3: echo-ordered, echo-unordered, echo-negotiated (id 100), with text and \
+        binary messages of 1 B to 256 KiB (Interop/README.md, data-channel echo protocol).
+        """)
+    var dataChannels = 0
+
+    @Option(help: "Messages to send on each data channel.")
+    var dataChannelMessages = 20
+
+    @Flag(help: "Send no video: a data-channel-only session.")
+    var noVideo = false
+
+    mutating func validate() throws {
+        guard (0...3).contains(dataChannels), dataChannelMessages > 0 else { throw ValidationError("--data-channels takes 0 to 3 and --data-channel-messages a positive count") }
+        guard !noVideo || dataChannels > 0 else { throw ValidationError("--no-video needs --data-channels") }
+    }
+
     mutating func run() async throws {
         let path = ivf ?? DefaultClip.path
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -62,6 +79,9 @@ struct EchoClientCommand: AsyncParsableCommand {
         options.url = url
         options.seconds = seconds
         options.connection.interfaces = allInterfaces ? .all : .loopback
+        options.video = !noVideo
+        options.dataChannels = dataChannels
+        options.dataChannelMessages = dataChannelMessages
         let report = try await EchoClient.run(options)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -1,3 +1,4 @@
+import DataChannel
 import DTLS
 import NetworkSimulation
 import PeerConnection
@@ -36,9 +37,12 @@ final class PeerPair {
 
     func peer(_ side: Side) -> Peer { side == .offerer ? offerer : answerer }
 
-    /// Offer (one video section) → answer, trickling candidates as they are gathered.
-    func negotiate() throws {
-        mid = try offerer.addTransceiver(.video)
+    /// Offer (one video section, and a data-channel section when `channels` is not empty) → answer,
+    /// trickling candidates as they are gathered. Returns the offerer's channels, in order.
+    @discardableResult
+    func negotiate(video: Bool = true, channels: [(label: String, options: DataChannelOptions)] = []) throws -> [DataChannelID] {
+        if video { mid = try offerer.addTransceiver(.video) }
+        let ids = try channels.map { try offerer.createDataChannel(label: $0.label, options: $0.options, at: now) }
         let offer = try offerer.createOffer()
         try offerer.setLocalDescription(offer, type: .offer, at: now)
         offerer.addLocalSocket(offererAddress, at: now)
@@ -50,6 +54,7 @@ final class PeerPair {
         tamperAnswer?(&received)
         try offerer.setRemoteDescription(received, type: .answer, at: now)
         pump()
+        return ids
     }
 
     /// A second offer/answer from `side` with new ICE credentials (RFC 8445 §9).
@@ -123,6 +128,37 @@ final class PeerPair {
     func rtpReceived(by side: Side) -> [RTPPacket] {
         events.compactMap { entry in
             if entry.side == side, case let .rtp(_, packet) = entry.event { return packet }
+            return nil
+        }
+    }
+
+    func dataChannelEvents(_ side: Side) -> [DataChannelEvent] {
+        events.compactMap { entry in
+            if entry.side == side, case let .dataChannel(event) = entry.event { return event }
+            return nil
+        }
+    }
+
+    func messages(_ side: Side, on channel: DataChannelID) -> [DataChannelMessage] {
+        dataChannelEvents(side).compactMap { event in
+            if case let .message(id, message) = event, id == channel { return message }
+            return nil
+        }
+    }
+
+    /// The channels the remote side opened in-band, as `side` saw them.
+    func remoteOpened(_ side: Side) -> [DataChannelInfo] {
+        dataChannelEvents(side).compactMap { event in
+            if case let .remoteOpened(info) = event { return info }
+            return nil
+        }
+    }
+
+    func isOpen(_ side: Side, _ channel: DataChannelID) -> Bool { peer(side).dataChannelState(channel) == .open }
+
+    func closed(_ side: Side) -> [DataChannelID] {
+        dataChannelEvents(side).compactMap { event in
+            if case let .closed(id) = event { return id }
             return nil
         }
     }
