@@ -69,7 +69,7 @@ let package = Package(
 
         // Benchmarks against reference peers (BENCHMARKS.md).
         .executableTarget(name: "tandem-bench", dependencies: [
-            "TandemRuntime", "PeerConnection", "ICE", "DTLS", "SDP", "SRTP", "CSRTP", "TandemBase",
+            "TandemRuntime", "PeerConnection", "DataChannel", "HTTPLite", "ICE", "DTLS", "SDP", "SRTP", "CSRTP", "TandemBase",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

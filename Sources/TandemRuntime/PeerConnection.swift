@@ -34,7 +34,7 @@ public final class PeerConnection: Sendable {
     }
 
     private let eventLoop: any EventLoop
-    private let state: NIOLoopBoundBox<LoopState>
+    let state: NIOLoopBoundBox<LoopState>
 
     /// Local candidates as they are gathered (trickle ICE); the stream ends when gathering completes.
     public let localCandidates: AsyncStream<String>
@@ -79,9 +79,13 @@ public final class PeerConnection: Sendable {
         }
         guard !addresses.isEmpty else { throw RuntimeError.noUsableInterface }
         for ip in addresses {
-            let socket = try await UDPSocket.bind(TransportAddress(ip: ip, port: 0), on: eventLoop) { [weak connection] bytes, from, to in
-                connection?.onLoop { $0.peer.handleDatagram(bytes, from: from, to: to, at: .now) }
-            }
+            // Called on the loop: datagrams go straight into the Peer, whose output is drained once per batch.
+            let socket = try await UDPSocket.bind(TransportAddress(ip: ip, port: 0), on: eventLoop, onDatagram: { [weak connection] bytes, from, to in
+                connection?.state.value.peer.handleDatagram(bytes, from: from, to: to, at: .now)
+            }, onReadBatchEnd: { [weak connection] in
+                guard let connection else { return }
+                connection.drive(connection.state.value)
+            })
             try await eventLoop.submit { connection.state.value.sockets[socket.localAddress] = socket }.get()
         }
         return connection
@@ -226,16 +230,21 @@ public final class PeerConnection: Sendable {
         }.get()
     }
 
-    /// Drains the Peer's output to sockets and streams, then re-arms the timer for its next deadline.
-    private func drive(_ state: LoopState) {
+    /// Drains the Peer's output to sockets (flushed once, so several datagrams leave in one system call)
+    /// and streams, then re-arms the timer for its next deadline.
+    func drive(_ state: LoopState) {
+        var written: [UDPSocket] = []
         while let output = state.peer.pollOutput() {
             switch output {
             case let .transmit(bytes, from, to):
-                state.sockets[from]?.send(bytes, to: to)
+                guard let socket = state.sockets[from] else { continue }
+                socket.send(bytes, to: to, flush: false)
+                if !written.contains(where: { $0 === socket }) { written.append(socket) }
             case let .event(event):
                 state.dispatch(event)
             }
         }
+        for socket in written { socket.flush() }
         let next = state.peer.pollTimeout()
         guard next != state.armedDeadline else { return }
         state.timer?.cancel()

@@ -2,7 +2,8 @@ import NIOCore
 import NIOPosix
 import TandemBase
 
-/// A bound UDP socket on an event loop that hands every datagram to `onDatagram` on that loop.
+/// A bound UDP socket on an event loop that hands every datagram to `onDatagram` on that loop, and calls
+/// `onReadBatchEnd` after each batch of reads (so the owner does its follow-up work once per batch).
 ///
 /// Receive and send buffers are raised to a few MiB: the 208 KiB default overflows during bulk
 /// transfers on loopback and every drop costs a retransmission timeout (environment notes).
@@ -21,7 +22,8 @@ public final class UDPSocket: Sendable {
     public static func bind(
         _ address: TransportAddress,
         on eventLoop: any EventLoop,
-        onDatagram: @escaping @Sendable (_ bytes: [UInt8], _ from: TransportAddress, _ to: TransportAddress) -> Void
+        onDatagram: @escaping @Sendable (_ bytes: [UInt8], _ from: TransportAddress, _ to: TransportAddress) -> Void,
+        onReadBatchEnd: @escaping @Sendable () -> Void = {}
     ) async throws -> UDPSocket {
         let channel = try await DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -31,7 +33,7 @@ public final class UDPSocket: Sendable {
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(DatagramInbound(onDatagram: onDatagram))
+                    try channel.pipeline.syncOperations.addHandler(DatagramInbound(onDatagram: onDatagram, onReadBatchEnd: onReadBatchEnd))
                 }
             }
             .bind(to: try address.socketAddress)
@@ -45,12 +47,16 @@ public final class UDPSocket: Sendable {
         return socket
     }
 
-    /// Queues one datagram; errors (unreachable peer, full buffer) are dropped like UDP loss.
-    public func send(_ bytes: [UInt8], to remote: TransportAddress) {
+    /// Queues one datagram; `flush` sends what is queued (several at once with sendmmsg). Errors
+    /// (unreachable peer, full buffer) are dropped like UDP loss.
+    public func send(_ bytes: [UInt8], to remote: TransportAddress, flush: Bool = true) {
         guard let destination = try? remote.socketAddress else { return }
         let buffer = channel.allocator.buffer(bytes: bytes)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: buffer), promise: nil)
+        let envelope = AddressedEnvelope(remoteAddress: destination, data: buffer)
+        if flush { channel.writeAndFlush(envelope, promise: nil) } else { channel.write(envelope, promise: nil) }
     }
+
+    public func flush() { channel.flush() }
 
     public func close() async {
         try? await channel.close()
@@ -61,16 +67,22 @@ private final class DatagramInbound: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     let onDatagram: @Sendable ([UInt8], TransportAddress, TransportAddress) -> Void
+    let onReadBatchEnd: @Sendable () -> Void
     var localAddress: TransportAddress?
 
-    init(onDatagram: @escaping @Sendable ([UInt8], TransportAddress, TransportAddress) -> Void) {
+    init(onDatagram: @escaping @Sendable ([UInt8], TransportAddress, TransportAddress) -> Void, onReadBatchEnd: @escaping @Sendable () -> Void) {
         self.onDatagram = onDatagram
+        self.onReadBatchEnd = onReadBatchEnd
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let local = localAddress, let from = TransportAddress(envelope.remoteAddress) else { return }
         onDatagram(Array(envelope.data.readableBytesView), from, local)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        onReadBatchEnd()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

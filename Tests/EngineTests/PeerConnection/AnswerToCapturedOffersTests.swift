@@ -10,7 +10,7 @@ import Testing
         ("chromium-offer-video-data.sdp", UInt8(96)),
         ("aiortc-offer-video-data.sdp", UInt8(97)),
     ])
-    func answersVideoAndRejectsWhatItCannotCarry(fixture: String, vp8PayloadType: UInt8) throws {
+    func answersVideoAndDataChannels(fixture: String, vp8PayloadType: UInt8) throws {
         let offer = try SessionDescription(parsing: SDPFixtures.text(fixture))
         let peer = try Peer(configuration: PeerConfiguration(), certificate: DTLSCertificate(), random: SeededGenerator(seed: 3))
         try peer.setRemoteDescription(offer, type: .offer, at: .zero)
@@ -27,9 +27,28 @@ import Testing
         #expect(video.direction == .sendrecv)
         #expect(!video.ssrcs.isEmpty)
 
+        // The data-channel section is accepted: SCTP over DTLS, port 5000, our message limit (RFC 8841).
         let application = try #require(answer.media.first { $0.kind == "application" })
-        #expect(application.isRejected, "data channels wait for the SCTP issue: port 0 (RFC 8829 §5.3.1)")
-        #expect(answer.bundleGroups.first?.mids == [video.mid].compactMap { $0 })
+        #expect(!application.isRejected)
+        #expect(application.proto == "UDP/DTLS/SCTP")
+        #expect(application.formats == ["webrtc-datachannel"])
+        #expect(application.sctpPort == 5000)
+        #expect(application.maxMessageSize == 262_144)
+        #expect(application.setup == .active)
+        #expect(answer.bundleGroups.first?.mids == [video.mid, application.mid].compactMap { $0 })
+    }
+
+    @Test func rejectsTheLegacyDataChannelFormat() throws {
+        // draft-ietf-mmusic-sctp-sdp-05 (`DTLS/SCTP 5000` + a=sctpmap) predates RFC 8841: refused with port 0.
+        var offer = try SessionDescription(parsing: SDPFixtures.text("chromium-offer-video-data.sdp"))
+        let index = try #require(offer.media.firstIndex { $0.kind == "application" })
+        offer.media[index].proto = "DTLS/SCTP"
+        offer.media[index].formats = ["5000"]
+        let peer = try Peer(configuration: PeerConfiguration(), certificate: DTLSCertificate(), random: SeededGenerator(seed: 3))
+        try peer.setRemoteDescription(offer, type: .offer, at: .zero)
+        let answer = try peer.createAnswer()
+        #expect(answer.media[index].isRejected)
+        #expect(answer.media[index].proto == "DTLS/SCTP")
     }
 
     @Test func answersAudioAndVideo() throws {
