@@ -145,6 +145,8 @@ class DataChannelClient:
             @channel.on("message")
             def on_message(message) -> None:
                 self.server_messages.append(message)
+                if len(self.server_messages) == dcp.PROBE_COUNT and channel.readyState == "open":
+                    channel.send(dcp.PROBE_ACK)
                 self.progress.set()
 
             @channel.on("close")

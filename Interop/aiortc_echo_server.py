@@ -59,26 +59,42 @@ def echo_channel(channel, connection_id: int) -> None:
 
 def open_probe_channel(pc, connection_id: int) -> None:
     """The server's own in-band channel: PROBE_COUNT messages, then a close
-    started by this side once everything is handed to SCTP."""
+    started by this side once the client acknowledged them (or
+    PROBE_ACK_TIMEOUT passed) and everything is handed to SCTP."""
     channel = pc.createDataChannel(dcp.PROBE_LABEL)
+    acknowledged = asyncio.Event()
 
     @channel.on("open")
     def on_open() -> None:
         for message in dcp.probe_messages():
             channel.send(message)
-        asyncio.ensure_future(close_when_flushed(channel, connection_id))
+        asyncio.ensure_future(close_probe(channel, acknowledged, connection_id))
+
+    @channel.on("message")
+    def on_message(message) -> None:
+        if message == dcp.PROBE_ACK:
+            acknowledged.set()
 
     @channel.on("close")
     def on_close() -> None:
         emit("datachannel_closed", id=connection_id, label=channel.label)
 
 
-async def close_when_flushed(channel, connection_id: int) -> None:
+async def close_probe(channel, acknowledged: asyncio.Event, connection_id: int) -> None:
+    try:
+        await asyncio.wait_for(acknowledged.wait(), dcp.PROBE_ACK_TIMEOUT)
+    except asyncio.TimeoutError:
+        pass
     loop = asyncio.get_running_loop()
     deadline = loop.time() + dcp.CLOSE_TIMEOUT
     while channel.bufferedAmount > 0 and loop.time() < deadline:
         await asyncio.sleep(0.01)
-    emit("probe_closing", id=connection_id, buffered=channel.bufferedAmount)
+    emit(
+        "probe_closing",
+        id=connection_id,
+        acknowledged=acknowledged.is_set(),
+        buffered=channel.bufferedAmount,
+    )
     channel.close()
 
 

@@ -65,7 +65,12 @@ function startDataChannels(pc, count, bufferedHigh) {
   pc.ondatachannel = (event) => {
     const channel = event.channel;
     channel.binaryType = "arraybuffer";
-    channel.onmessage = (message) => state.serverMessages.push(message.data);
+    channel.onmessage = (message) => {
+      state.serverMessages.push(message.data);
+      if (state.serverMessages.length === DCP.PROBE_COUNT && channel.readyState === "open") {
+        channel.send(DCP.PROBE_ACK);
+      }
+    };
     channel.onclose = () => {
       state.serverClosed = true;
     };

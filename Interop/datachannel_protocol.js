@@ -14,6 +14,9 @@ const DCP = (() => {
   const SIZES = [1, 100, 1200, 16384, 65536, 262144];
   const PROBE_LABEL = "server-probe";
   const PROBE_COUNT = 10;
+  // The client's acknowledgement on the probe channel (see the README).
+  const PROBE_ACK = "server-probe received";
+  const PROBE_ACK_TIMEOUT_MS = 5000;
 
   // Message `index` of the client on channel `channelIndex`: text on even
   // indexes, binary on odd ones (byte k = k + 7i + c mod 256).
@@ -70,6 +73,9 @@ const DCP = (() => {
   return {
     CLIENT_CHANNELS,
     PROBE_LABEL,
+    PROBE_COUNT,
+    PROBE_ACK,
+    PROBE_ACK_TIMEOUT_MS,
     clientMessage,
     probeMessages,
     echoIntact,

@@ -8,7 +8,8 @@ constants in JavaScript.
 The client (offerer) opens three channels before it creates the offer, sends
 N messages on each once it opens and checks the echoes. The server
 (answerer) echoes, creates the negotiated channel on its side, and opens one
-channel of its own ("server-probe") that it fills and then closes.
+channel of its own ("server-probe") that it fills and, once the client
+acknowledged the messages, closes.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ SIZES = (1, 100, 1200, 16384, 65536, 262144)
 
 PROBE_LABEL = "server-probe"
 PROBE_COUNT = 10
+# The client's one message on the probe channel once it holds every probe
+# message; the server closes the probe channel when it arrives (or after
+# PROBE_ACK_TIMEOUT). Chromium drops messages it has not yet delivered to the
+# page when the stream reset arrives right behind them, so the close must not
+# come before the page has seen them.
+PROBE_ACK = "server-probe received"
+PROBE_ACK_TIMEOUT = 5.0
 
 DEFAULT_MESSAGES = 12  # per channel: every size of SIZES occurs once
 CLOSE_TIMEOUT = 5.0  # seconds a channel close may take
