@@ -194,7 +194,7 @@ class DataChannelClient:
         """Waits for every echo and the server's close of its probe channel,
         then closes echo-ordered; True when that close completed."""
         await self.wait(lambda: self.all_echoed and self.server_channel_closed, timeout)
-        closing = self.channels[0]
+        closing = next(c for c in self.channels if c.label == dcp.CLOSED_BY_CLIENT)
         if closing.readyState != "open":
             return False
         closing.close()

@@ -81,7 +81,7 @@ function startDataChannels(pc, count, bufferedHigh) {
 
 async function finishDataChannels(state, options) {
   await waitFor(() => state.allEchoed() && state.serverClosed, options.timeout * 1000);
-  const closing = state.channels[0];
+  const closing = state.channels.find((channel) => channel.label === DCP.CLOSED_BY_CLIENT);
   let closeCompleted = false;
   if (closing.readyState === "open") {
     closing.close();

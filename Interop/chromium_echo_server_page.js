@@ -129,6 +129,17 @@ window.echoServer = (() => {
         await transceiver.sender.replaceTrack(track);
       }
       await pc.setLocalDescription();
+      // A peer that closes its side sends a DTLS close_notify (RFC 5246
+      // section 7.2.1); the connection state does not show that.
+      const transceiver = pc.getTransceivers()[0];
+      const dtls = pc.sctp ? pc.sctp.transport : transceiver && transceiver.sender.transport;
+      if (dtls) {
+        dtls.onstatechange = () => {
+          if (dtls.state !== "closed" || !connections.has(id)) return;
+          forget(id, pc);
+          emit("connection", { id, state: "closed", after: "dtls_closed" });
+        };
+      }
       await waitFor(() => pc.iceGatheringState === "complete", 5000);
       return { type: "answer", sdp: pc.localDescription.sdp };
     } catch (error) {

@@ -12,6 +12,8 @@ const DCP = (() => {
   ];
   const TEXTS = ["远程协助：请共享您的屏幕", "مرحبا، هل يمكنني المساعدة؟", "👩‍💻🖱️⌨️✅", "ready"];
   const SIZES = [1, 100, 1200, 16384, 65536, 262144];
+  // The channel the client closes once every echo arrived.
+  const CLOSED_BY_CLIENT = "echo-ordered";
   const PROBE_LABEL = "server-probe";
   const PROBE_COUNT = 10;
   // The client's acknowledgement on the probe channel (see the README).
@@ -72,6 +74,7 @@ const DCP = (() => {
 
   return {
     CLIENT_CHANNELS,
+    CLOSED_BY_CLIENT,
     PROBE_LABEL,
     PROBE_COUNT,
     PROBE_ACK,
