@@ -12,7 +12,6 @@ const [offerUrl, seconds, connectTimeout, tamper, data, video, done] = arguments
 
 const started = performance.now();
 const since = () => Math.round((performance.now() - started) * 10) / 10;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const result = { states: [] };
 
 // Flip the last hex digit of every a=fingerprint line: still well formed,
