@@ -2,7 +2,8 @@
 """WebRTC Echo Test client peer built on aiortc 1.16.
 
 Offers a VP8 video track (frames from --ivf, else a synthetic moving
-pattern), optionally a data channel, POSTs the offer as JSON to the echo
+pattern), optionally the data channels of the data-channel echo protocol
+(Interop/README.md), POSTs the offer as JSON to the echo
 server (WebRTC Echo Test specification, sipsorcery/webrtc-echoes), applies
 the answer, decodes the echoed video and matches each echoed frame to the
 frame that was sent (frame numbers are painted into the picture, see
@@ -27,6 +28,7 @@ from aiortc import MediaStreamTrack, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 import aiortc_common as common
+import datachannel_protocol as dcp
 import video_pattern
 
 FPS = 30
@@ -118,37 +120,99 @@ class EchoReceiver:
                 self.psnr_values.append(video_pattern.psnr(picture.y, original))
 
 
-class DataChannelProbe:
-    """Sends numbered messages (text and binary) and checks their echoes."""
+class DataChannelClient:
+    """The client side of the data-channel echo protocol (README, "Data-channel
+    echo protocol"): three channels of its own, echo checks, the server's
+    probe channel, and a close started here."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, pc, count: int) -> None:
         self.count = count
-        self.expected: list[str | bytes] = []
-        for index in range(count):
-            if index % 2 == 0:
-                self.expected.append(f"echo-test {index} " + "x" * (index * 37 % 1000))
-            else:
-                self.expected.append(bytes([index % 256]) * (1 + index * 53 % 4000))
-        self.echoed: list[str | bytes] = []
-        self.sent = 0
-        self.done = asyncio.Event()
+        self.sent: list[list[str | bytes]] = [[] for _ in dcp.CLIENT_CHANNELS]
+        self.echoed: list[list[str | bytes]] = [[] for _ in dcp.CLIENT_CHANNELS]
+        self.channels = []
+        self.server_messages: list[str | bytes] = []
+        self.server_channel_closed = False
+        self.progress = asyncio.Event()  # set on every event that may end the wait
+        for index, spec in enumerate(dcp.CLIENT_CHANNELS):
+            channel = pc.createDataChannel(
+                spec.label, ordered=spec.ordered, negotiated=spec.negotiated, id=spec.id
+            )
+            self._attach(channel, index)
+            self.channels.append(channel)
 
-    def attach(self, channel) -> None:
+        @pc.on("datachannel")
+        def on_server_channel(channel) -> None:
+            @channel.on("message")
+            def on_message(message) -> None:
+                self.server_messages.append(message)
+                if len(self.server_messages) == dcp.PROBE_COUNT and channel.readyState == "open":
+                    channel.send(dcp.PROBE_ACK)
+                self.progress.set()
+
+            @channel.on("close")
+            def on_close() -> None:
+                self.server_channel_closed = True
+                self.progress.set()
+
+    def _attach(self, channel, index: int) -> None:
         @channel.on("open")
         def on_open() -> None:
-            for message in self.expected:
+            # aiortc queues whatever is sent (bufferedAmount only grows), so
+            # there is no back-pressure to wait for here.
+            for message in dcp.client_messages(index, self.count):
                 channel.send(message)
-                self.sent += 1
+                self.sent[index].append(message)
 
         @channel.on("message")
         def on_message(message) -> None:
-            self.echoed.append(message)
-            if len(self.echoed) >= self.count:
-                self.done.set()
+            self.echoed[index].append(message)
+            self.progress.set()
+
+        @channel.on("close")
+        def on_close() -> None:
+            self.progress.set()
 
     @property
     def all_echoed(self) -> bool:
-        return self.echoed == self.expected
+        return all(len(echoed) >= self.count for echoed in self.echoed)
+
+    async def wait(self, condition, timeout: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            self.progress.clear()
+            try:
+                await asyncio.wait_for(self.progress.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+        return True
+
+    async def finish(self, timeout: float) -> bool:
+        """Waits for every echo and the server's close of its probe channel,
+        then closes echo-ordered; True when that close completed."""
+        await self.wait(lambda: self.all_echoed and self.server_channel_closed, timeout)
+        closing = next(c for c in self.channels if c.label == dcp.CLOSED_BY_CLIENT)
+        if closing.readyState != "open":
+            return False
+        closing.close()
+        return await self.wait(lambda: closing.readyState == "closed", dcp.CLOSE_TIMEOUT)
+
+    def report(self) -> dict:
+        intact = all(
+            dcp.echo_intact(spec, sent, echoed) and len(sent) == self.count
+            for spec, sent, echoed in zip(dcp.CLIENT_CHANNELS, self.sent, self.echoed)
+        )
+        return {
+            "datachannel_sent": sum(len(sent) for sent in self.sent),
+            "datachannel_echoed": sum(len(echoed) for echoed in self.echoed),
+            "datachannel_intact": intact,
+            "server_channel_messages": len(self.server_messages),
+            "server_channel_intact": self.server_messages == dcp.probe_messages(),
+            "server_channel_closed": self.server_channel_closed,
+        }
 
 
 async def post_offer(url: str, offer: dict, timeout: float) -> dict:
@@ -192,9 +256,8 @@ async def run(args: argparse.Namespace) -> dict:
         transceiver.setCodecPreferences(
             [c for c in codecs if c.mimeType in ("video/VP8", "video/rtx")]
         )
-    probe = DataChannelProbe(args.datachannel) if args.datachannel else None
-    if probe:
-        probe.attach(pc.createDataChannel("echo"))
+    data = DataChannelClient(pc, args.datachannel) if args.datachannel else None
+    client_close_completed = False
 
     try:
         await pc.setLocalDescription(await pc.createOffer())
@@ -214,13 +277,12 @@ async def run(args: argparse.Namespace) -> dict:
         if pc.connectionState == "connected":
             # Run the echo for the requested time, then give in-flight
             # frames and messages a moment to come back.
-            await asyncio.sleep(args.seconds)
-            if probe and not probe.done.is_set():
-                try:
-                    await asyncio.wait_for(probe.done.wait(), 2.0)
-                except asyncio.TimeoutError:
-                    pass
-            await asyncio.sleep(0.3)
+            if not args.no_video:
+                await asyncio.sleep(args.seconds)
+            if data:
+                client_close_completed = await data.finish(args.datachannel_timeout)
+            if not args.no_video:
+                await asyncio.sleep(0.3)
     except Exception as error:
         result["error"] = f"{type(error).__name__}: {error}"
     finally:
@@ -243,16 +305,23 @@ async def run(args: argparse.Namespace) -> dict:
         if receiver.psnr_values:
             result["psnr_db"] = round(sum(receiver.psnr_values) / len(receiver.psnr_values), 2)
             result["psnr_min_db"] = round(min(receiver.psnr_values), 2)
-    if probe:
-        result["datachannel_sent"] = probe.sent
-        result["datachannel_echoed"] = len(probe.echoed)
-        result["datachannel_intact"] = probe.all_echoed
+    if data:
+        result.update(data.report())
+        result["client_close_completed"] = client_close_completed
 
     echo_worked = connected_at is not None
     if not args.no_video:
         echo_worked = echo_worked and receiver.frames_decoded > 0
-    if probe:
-        echo_worked = echo_worked and probe.all_echoed
+    if data:
+        echo_worked = echo_worked and all(
+            result[key]
+            for key in (
+                "datachannel_intact",
+                "server_channel_intact",
+                "server_channel_closed",
+                "client_close_completed",
+            )
+        )
     result["echo_worked"] = echo_worked
     result["ok"] = (not echo_worked) if args.tamper_fingerprint else echo_worked
     return result
@@ -274,10 +343,17 @@ def main() -> None:
         "--datachannel",
         type=int,
         nargs="?",
-        const=20,
+        const=dcp.DEFAULT_MESSAGES,
         default=0,
         metavar="N",
-        help="open a data channel and check N echoed messages (default 20 when given)",
+        help="run the data-channel echo protocol (README) with N messages per channel "
+        "(default %(const)s when given)",
+    )
+    parser.add_argument(
+        "--datachannel-timeout",
+        type=float,
+        default=15.0,
+        help="seconds to wait for every echo and the server's probe channel",
     )
     parser.add_argument(
         "--dtls-role",

@@ -5,7 +5,10 @@ Follows the WebRTC Echo Test specification (sipsorcery/webrtc-echoes,
 doc/EchoTestSpecification.md): `POST /offer` takes a JSON
 RTCSessionDescriptionInit offer and returns the answer (non-trickle: the
 candidates are inside the SDP). Every received audio or video track is sent
-back to the peer, every data-channel message is sent back on its channel.
+back to the peer, every data-channel message is sent back on its channel,
+and the server side of the data-channel echo protocol (Interop/README.md:
+negotiated channel id 100, the "server-probe" channel it opens and closes)
+runs on every call that has an m=application section.
 
 CORS: every response carries `Access-Control-Allow-Origin: *` and
 `OPTIONS /offer` answers the preflight, so a page on another origin can POST.
@@ -27,6 +30,7 @@ from aiortc import RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
 
 import aiortc_common as common
+import datachannel_protocol as dcp
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -38,6 +42,60 @@ CORS_HEADERS = {
 
 def emit(event: str, **fields: object) -> None:
     print(json.dumps({"event": event, **fields}), flush=True)
+
+
+def echo_channel(channel, connection_id: int) -> None:
+    """Send every message back on the channel it came on."""
+
+    @channel.on("message")
+    def on_message(message) -> None:
+        if channel.readyState == "open":
+            channel.send(message)
+
+    @channel.on("close")
+    def on_close() -> None:
+        emit("datachannel_closed", id=connection_id, label=channel.label)
+
+
+def open_probe_channel(pc, connection_id: int) -> None:
+    """The server's own in-band channel: PROBE_COUNT messages, then a close
+    started by this side once the client acknowledged them (or
+    PROBE_ACK_TIMEOUT passed) and everything is handed to SCTP."""
+    channel = pc.createDataChannel(dcp.PROBE_LABEL)
+    acknowledged = asyncio.Event()
+
+    @channel.on("open")
+    def on_open() -> None:
+        for message in dcp.probe_messages():
+            channel.send(message)
+        asyncio.ensure_future(close_probe(channel, acknowledged, connection_id))
+
+    @channel.on("message")
+    def on_message(message) -> None:
+        if message == dcp.PROBE_ACK:
+            acknowledged.set()
+
+    @channel.on("close")
+    def on_close() -> None:
+        emit("datachannel_closed", id=connection_id, label=channel.label)
+
+
+async def close_probe(channel, acknowledged: asyncio.Event, connection_id: int) -> None:
+    try:
+        await asyncio.wait_for(acknowledged.wait(), dcp.PROBE_ACK_TIMEOUT)
+    except asyncio.TimeoutError:
+        pass
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + dcp.CLOSE_TIMEOUT
+    while channel.bufferedAmount > 0 and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+    emit(
+        "probe_closing",
+        id=connection_id,
+        acknowledged=acknowledged.is_set(),
+        buffered=channel.bufferedAmount,
+    )
+    channel.close()
 
 
 class EchoServer:
@@ -70,13 +128,17 @@ class EchoServer:
             pc.addTrack(self.relay.subscribe(track))
             emit("track", id=connection_id, kind=track.kind)
 
+        probe_opened = False
+
         @pc.on("datachannel")
         def on_datachannel(channel) -> None:
+            nonlocal probe_opened
             emit("datachannel", id=connection_id, label=channel.label)
-
-            @channel.on("message")
-            def on_message(message) -> None:
-                channel.send(message)
+            echo_channel(channel, connection_id)
+            # aiortc announces an in-band channel once it is open.
+            if not probe_opened:
+                probe_opened = True
+                open_probe_channel(pc, connection_id)
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -88,6 +150,12 @@ class EchoServer:
 
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type="offer"))
+            if dcp.has_application_section(body["sdp"]):
+                spec = dcp.NEGOTIATED
+                negotiated = pc.createDataChannel(
+                    spec.label, ordered=spec.ordered, negotiated=True, id=spec.id
+                )
+                echo_channel(negotiated, connection_id)
             answer = await pc.createAnswer()
             answer = RTCSessionDescription(
                 sdp=common.force_setup(answer.sdp, self.dtls_role), type=answer.type

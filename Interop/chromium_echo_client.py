@@ -3,12 +3,14 @@
 
 Serves a blank page from its own http://127.0.0.1:PORT (a secure context,
 on another origin than the echo server, so the POST goes through CORS) and
-injects chromium_echo_page.js, which offers the fake camera with VP8 first,
-POSTs the complete offer to the echo server, plays the echo and reads
+injects chromium_echo_page.js, which offers the fake camera with VP8 first
+(unless --no-video) and, with --datachannel N, the channels of the
+data-channel echo protocol (Interop/README.md), POSTs the complete offer to
+the echo server, plays the echo, checks the data-channel echoes and reads
 getStats after --seconds.
 
 Prints one JSON line and exits 0 when the expected outcome happened: video
-frames decoded on a connected call, or, with --tamper-fingerprint, no echo
+frames decoded on a connected call and every data-channel check true, or, with --tamper-fingerprint, no echo
 (for `answer`: the connection state must reach "failed").
 
 Chromium on the host also gathers candidates on the machine's external
@@ -21,34 +23,27 @@ from __future__ import annotations
 import argparse
 import http.server
 import json
-import os
 import sys
 import threading
 import time
 from pathlib import Path
 
-from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.service import Service
+
+import chromium_common
+import datachannel_protocol as dcp
 
 PAGE_SCRIPT = Path(__file__).with_name("chromium_echo_page.js")
-BLANK_PAGE = b"<!doctype html><meta charset=utf-8><title>echo test client</title><body></body>"
+PROTOCOL_SCRIPT = Path(__file__).with_name("datachannel_protocol.js")
+BLANK_PAGE = chromium_common.blank_page("echo test client")
 
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    # Without it headless Chromium gathers no candidate on loopback.
-    "--allow-loopback-in-peer-connection",
-    # Real IP addresses in candidates instead of random .local mDNS names.
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    # No background requests to outside services.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+# Fields of the data-channel echo protocol that must all be true.
+DATACHANNEL_CHECKS = (
+    "datachannel_intact",
+    "server_channel_intact",
+    "server_channel_closed",
+    "client_close_completed",
+)
 
 
 class _BlankPageHandler(http.server.BaseHTTPRequestHandler):
@@ -69,23 +64,13 @@ def start_page_server() -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def new_driver(log_path: str | None) -> webdriver.Chrome:
-    os.environ.setdefault("SE_OFFLINE", "true")  # no Selenium Manager downloads
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    service = Service("/usr/bin/chromedriver", log_output=log_path) if log_path else Service(
-        "/usr/bin/chromedriver"
-    )
-    return webdriver.Chrome(service=service, options=options)
-
-
-def judge(result: dict, tamper: str | None, datachannel: int) -> bool:
+def judge(result: dict, tamper: str | None, datachannel: int, video: bool) -> bool:
     frames = result.get("framesDecoded") or 0
-    echoed = frames > 0 and result.get("connection_state") == "connected"
+    echoed = result.get("connection_state") == "connected"
+    if video:
+        echoed = echoed and frames > 0
     if datachannel:
-        echoed = echoed and bool(result.get("datachannel_intact"))
+        echoed = echoed and all(result.get(key) is True for key in DATACHANNEL_CHECKS)
     result["echo_worked"] = echoed
     if tamper == "answer":
         return "failed" in result.get("states", []) and frames == 0
@@ -112,11 +97,19 @@ def main() -> None:
         "--datachannel",
         type=int,
         nargs="?",
-        const=20,
+        const=dcp.DEFAULT_MESSAGES,
         default=0,
         metavar="N",
-        help="also open a data channel and check N echoed messages (default 20 when given)",
+        help="run the data-channel echo protocol (README) with N messages per channel "
+        "(default %(const)s when given)",
     )
+    parser.add_argument(
+        "--datachannel-timeout",
+        type=float,
+        default=15.0,
+        help="seconds to wait for every echo and the server's probe channel",
+    )
+    parser.add_argument("--no-video", action="store_true", help="send no camera track")
     parser.add_argument("--chromedriver-log", help="write chromedriver's log to this file")
     args = parser.parse_args()
 
@@ -128,17 +121,25 @@ def main() -> None:
     }
     driver = None
     try:
-        driver = new_driver(args.chromedriver_log)
+        driver = chromium_common.new_driver(args.chromedriver_log)
         result["browser_version"] = driver.capabilities.get("browserVersion")
-        driver.set_script_timeout(args.connect_timeout + args.seconds + 30)
+        driver.set_script_timeout(
+            args.connect_timeout + args.seconds + args.datachannel_timeout + dcp.CLOSE_TIMEOUT + 30
+        )
         driver.get(page_url)
         page_result = driver.execute_async_script(
-            PAGE_SCRIPT.read_text(),
+            PROTOCOL_SCRIPT.read_text() + PAGE_SCRIPT.read_text(),
             args.url,
             args.seconds,
             args.connect_timeout,
             args.tamper_fingerprint,
-            args.datachannel,
+            {
+                "count": args.datachannel,
+                "timeout": args.datachannel_timeout,
+                "closeTimeout": dcp.CLOSE_TIMEOUT,
+                "bufferedHigh": dcp.BUFFERED_HIGH,
+            },
+            not args.no_video,
         )
         result.update(page_result or {})
     except WebDriverException as error:
@@ -147,7 +148,7 @@ def main() -> None:
         if driver is not None:
             driver.quit()
         page_server.shutdown()
-    result["ok"] = judge(result, args.tamper_fingerprint, args.datachannel)
+    result["ok"] = judge(result, args.tamper_fingerprint, args.datachannel, not args.no_video)
     result["run_ms"] = round((time.monotonic() - started) * 1000)
     print(json.dumps(result), flush=True)
     sys.exit(0 if result["ok"] else 1)

@@ -3,14 +3,15 @@
 // completion callback; the script hands it one result object.
 //
 // Flow (WebRTC Echo Test specification, sipsorcery/webrtc-echoes): fake camera
-// track -> offer with VP8 first -> wait for ICE gathering to complete
-// (non-trickle) -> POST the offer as JSON -> apply the answer -> play the echo ->
-// read getStats after the requested time.
-const [offerUrl, seconds, connectTimeout, tamper, dataChannelCount, done] = arguments;
+// track (unless video is false) and the channels of the data-channel echo
+// protocol (DCP, from datachannel_protocol.js, put in front of this text) ->
+// offer with VP8 first -> wait for ICE gathering to complete (non-trickle) ->
+// POST the offer as JSON -> apply the answer -> play the echo, check the
+// data-channel echoes -> read getStats after the requested time.
+const [offerUrl, seconds, connectTimeout, tamper, data, video, done] = arguments;
 
 const started = performance.now();
 const since = () => Math.round((performance.now() - started) * 10) / 10;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const result = { states: [] };
 
 // Flip the last hex digit of every a=fingerprint line: still well formed,
@@ -35,6 +36,74 @@ function waitFor(predicate, timeoutMs) {
     };
     poll();
   });
+}
+
+// The client side of the data-channel echo protocol: three channels of its
+// own, echo checks, the server's channel, and a close started here.
+function startDataChannels(pc, count, bufferedHigh) {
+  const state = { sent: [], echoed: [], channels: [], serverMessages: [], serverClosed: false };
+  DCP.CLIENT_CHANNELS.forEach((spec, index) => {
+    const channel = pc.createDataChannel(spec.label, spec.init);
+    channel.binaryType = "arraybuffer";
+    state.sent.push([]);
+    state.echoed.push([]);
+    state.channels.push(channel);
+    channel.onopen = async () => {
+      try {
+        for (let i = 0; i < count; i++) {
+          const message = DCP.clientMessage(index, i);
+          await DCP.sendPaced(channel, message, bufferedHigh);
+          state.sent[index].push(message);
+        }
+      } catch (error) {
+        state.sendError = String(error);
+      }
+    };
+    channel.onmessage = (event) => state.echoed[index].push(event.data);
+  });
+  pc.ondatachannel = (event) => {
+    const channel = event.channel;
+    channel.binaryType = "arraybuffer";
+    channel.onmessage = (message) => {
+      state.serverMessages.push(message.data);
+      if (state.serverMessages.length === DCP.PROBE_COUNT && channel.readyState === "open") {
+        channel.send(DCP.PROBE_ACK);
+      }
+    };
+    channel.onclose = () => {
+      state.serverClosed = true;
+    };
+  };
+  state.allEchoed = () => state.echoed.every((echoed) => echoed.length >= count);
+  return state;
+}
+
+async function finishDataChannels(state, options) {
+  await waitFor(() => state.allEchoed() && state.serverClosed, options.timeout * 1000);
+  const closing = state.channels.find((channel) => channel.label === DCP.CLOSED_BY_CLIENT);
+  let closeCompleted = false;
+  if (closing.readyState === "open") {
+    closing.close();
+    closeCompleted = await waitFor(() => closing.readyState === "closed", options.closeTimeout * 1000);
+  }
+  const intact = DCP.CLIENT_CHANNELS.every(
+    (spec, index) =>
+      state.sent[index].length === options.count &&
+      DCP.echoIntact(spec.init.ordered, state.sent[index], state.echoed[index])
+  );
+  const probe = DCP.probeMessages();
+  return {
+    datachannel_sent: state.sent.reduce((sum, sent) => sum + sent.length, 0),
+    datachannel_echoed: state.echoed.reduce((sum, echoed) => sum + echoed.length, 0),
+    datachannel_intact: intact,
+    server_channel_messages: state.serverMessages.length,
+    server_channel_intact:
+      state.serverMessages.length === probe.length &&
+      probe.every((message, i) => DCP.sameMessage(message, state.serverMessages[i])),
+    server_channel_closed: state.serverClosed,
+    client_close_completed: closeCompleted,
+    ...(state.sendError ? { datachannel_send_error: state.sendError } : {}),
+  };
 }
 
 async function collectStats(pc) {
@@ -79,7 +148,6 @@ async function collectStats(pc) {
 (async () => {
   let pc;
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
     pc = new RTCPeerConnection({ iceServers: [] });
     pc.onconnectionstatechange = () => {
       result.states.push(pc.connectionState);
@@ -88,45 +156,32 @@ async function collectStats(pc) {
       }
     };
 
-    const transceiver = pc.addTransceiver(stream.getVideoTracks()[0], {
-      direction: "sendrecv",
-      streams: [stream],
-    });
-    // VP8 first, every other codec Chromium has after it: the answerer must
-    // pick VP8 out of a full browser offer.
-    const codecs = RTCRtpReceiver.getCapabilities("video").codecs;
-    transceiver.setCodecPreferences([
-      ...codecs.filter((c) => c.mimeType === "video/VP8"),
-      ...codecs.filter((c) => c.mimeType !== "video/VP8"),
-    ]);
+    const videoElement = document.createElement("video");
+    if (video) {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+      const transceiver = pc.addTransceiver(stream.getVideoTracks()[0], {
+        direction: "sendrecv",
+        streams: [stream],
+      });
+      // VP8 first, every other codec Chromium has after it: the answerer must
+      // pick VP8 out of a full browser offer.
+      const codecs = RTCRtpReceiver.getCapabilities("video").codecs;
+      transceiver.setCodecPreferences([
+        ...codecs.filter((c) => c.mimeType === "video/VP8"),
+        ...codecs.filter((c) => c.mimeType !== "video/VP8"),
+      ]);
 
-    const video = document.createElement("video");
-    video.autoplay = true;
-    video.muted = true;
-    video.playsInline = true;
-    document.body.appendChild(video);
-    pc.ontrack = (event) => {
-      video.srcObject = event.streams[0] || new MediaStream([event.track]);
-      video.play().catch(() => {});
-    };
-
-    let echoed = 0;
-    let intact = true;
-    const sentMessages = [];
-    if (dataChannelCount > 0) {
-      const channel = pc.createDataChannel("echo");
-      channel.onopen = () => {
-        for (let i = 0; i < dataChannelCount; i++) {
-          const message = `echo-test ${i} ` + "y".repeat((i * 37) % 1000);
-          sentMessages.push(message);
-          channel.send(message);
-        }
-      };
-      channel.onmessage = (event) => {
-        if (event.data !== sentMessages[echoed]) intact = false;
-        echoed += 1;
+      videoElement.autoplay = true;
+      videoElement.muted = true;
+      videoElement.playsInline = true;
+      document.body.appendChild(videoElement);
+      pc.ontrack = (event) => {
+        videoElement.srcObject = event.streams[0] || new MediaStream([event.track]);
+        videoElement.play().catch(() => {});
       };
     }
+
+    const channels = data.count > 0 ? startDataChannels(pc, data.count, data.bufferedHigh) : null;
 
     await pc.setLocalDescription(await pc.createOffer());
     await waitFor(() => pc.iceGatheringState === "complete", 5000);
@@ -155,18 +210,13 @@ async function collectStats(pc) {
     if (pc.connectionState === "connected") {
       // Echo for the requested time; with a tampered offer the connection
       // may come up while the server refuses to talk, so wait as well.
-      await waitFor(() => pc.connectionState === "failed", seconds * 1000);
-      if (dataChannelCount > 0) await waitFor(() => echoed >= dataChannelCount, 2000);
+      if (video) await waitFor(() => pc.connectionState === "failed", seconds * 1000);
+      if (channels) Object.assign(result, await finishDataChannels(channels, data));
     }
     result.connection_state = pc.connectionState;
     Object.assign(result, await collectStats(pc));
-    result.video_width = video.videoWidth;
-    result.video_height = video.videoHeight;
-    if (dataChannelCount > 0) {
-      result.datachannel_sent = sentMessages.length;
-      result.datachannel_echoed = echoed;
-      result.datachannel_intact = intact && echoed === dataChannelCount;
-    }
+    result.video_width = videoElement.videoWidth;
+    result.video_height = videoElement.videoHeight;
   } catch (error) {
     result.error = String(error && error.stack ? error.stack : error);
     result.connection_state = pc ? pc.connectionState : "new";

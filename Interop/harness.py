@@ -34,6 +34,10 @@ from typing import Callable, Iterator
 HERE = Path(__file__).resolve().parent
 PYTHON = os.environ.get("INTEROP_PYTHON", sys.executable)
 READY_LINE = re.compile(r"listening on (http://\S+)")
+SERVER_KINDS = ("aiortc", "chromium", "tandem")
+CLIENT_KINDS = ("aiortc", "chromium", "tandem")
+# Data-channel echo protocol (README): the tandem client's options for it.
+TANDEM_DATA_CHANNELS = 3
 NAMESPACE_PREFIX = "tdm-interop"
 _namespace_counter = itertools.count(1)
 
@@ -283,6 +287,10 @@ def aiortc_server_command(listen: str, dtls_role: str = "auto", srtp_profile: st
     ]
 
 
+def chromium_server_command(listen: str) -> list[str]:
+    return [PYTHON, str(HERE / "chromium_echo_server.py"), "--listen", listen]
+
+
 def tandem_server_command(tandem_bin: str, listen: str) -> list[str]:
     return [tandem_bin, "echo", "--listen", listen]
 
@@ -321,20 +329,44 @@ def aiortc_client_command(
 
 
 def chromium_client_command(
-    url: str, seconds: float, tamper: str | None = None, datachannel: int = 0
+    url: str,
+    seconds: float,
+    tamper: str | None = None,
+    datachannel: int = 0,
+    video: bool = True,
 ) -> list[str]:
     command = [PYTHON, str(HERE / "chromium_echo_client.py"), "--url", url, "--seconds", str(seconds)]
     if tamper:
         command += ["--tamper-fingerprint", tamper]
     if datachannel:
         command += ["--datachannel", str(datachannel)]
+    if not video:
+        command.append("--no-video")
     return command
 
 
-def tandem_client_command(tandem_bin: str, url: str, seconds: float, ivf: str | None = None) -> list[str]:
+def tandem_client_command(
+    tandem_bin: str,
+    url: str,
+    seconds: float,
+    ivf: str | None = None,
+    datachannel: int = 0,
+    video: bool = True,
+) -> list[str]:
+    """`datachannel` N runs the data-channel echo protocol with N messages on
+    each of the three client channels."""
     command = [tandem_bin, "echo-client", "--url", url, "--seconds", str(seconds)]
     if ivf:
         command += ["--ivf", ivf]
+    if not video:
+        command.append("--no-video")
+    if datachannel:
+        command += [
+            "--data-channels",
+            str(TANDEM_DATA_CHANNELS),
+            "--data-channel-messages",
+            str(datachannel),
+        ]
     return command
 
 
@@ -418,9 +450,16 @@ def run_pair(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run one echo server against one echo client.")
-    parser.add_argument("--server", choices=("aiortc", "tandem"), default="aiortc")
-    parser.add_argument("--client", choices=("aiortc", "chromium", "tandem"), default="aiortc")
+    parser.add_argument("--server", choices=SERVER_KINDS, default="aiortc")
+    parser.add_argument("--client", choices=CLIENT_KINDS, default="aiortc")
     parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument(
+        "--datachannel",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run the data-channel echo protocol with N messages per channel, no video",
+    )
     parser.add_argument("--tandem-bin", default=os.environ.get("TANDEM_BIN"))
     args = parser.parse_args()
     if "tandem" in (args.server, args.client) and not args.tandem_bin:
@@ -429,16 +468,26 @@ def main() -> None:
     def server_command(listen: str) -> list[str]:
         if args.server == "tandem":
             return tandem_server_command(args.tandem_bin, listen)
+        if args.server == "chromium":
+            return chromium_server_command(listen)
         return aiortc_server_command(listen)
+
+    video = not args.datachannel
 
     def client_command(url: str) -> list[str]:
         if args.client == "tandem":
-            return tandem_client_command(args.tandem_bin, url, args.seconds)
+            return tandem_client_command(
+                args.tandem_bin, url, args.seconds, datachannel=args.datachannel, video=video
+            )
         if args.client == "chromium":
-            return chromium_client_command(url, args.seconds)
-        return aiortc_client_command(url, args.seconds)
+            return chromium_client_command(url, args.seconds, datachannel=args.datachannel, video=video)
+        return aiortc_client_command(url, args.seconds, datachannel=args.datachannel, video=video)
 
-    result = run_pair(server_command, client_command, require_namespace=args.client == "chromium")
+    result = run_pair(
+        server_command,
+        client_command,
+        require_namespace="chromium" in (args.server, args.client),
+    )
     print(result.server.output(), file=sys.stderr)
     print(result.client.stdout, end="")
     sys.exit(result.client.returncode)

@@ -1,6 +1,7 @@
 """Interop tests: echo servers against echo clients, across implementations.
 
-Servers: aiortc (aiortc_echo_server.py), tandem (`$TANDEM_BIN echo`).
+Servers: aiortc (aiortc_echo_server.py), Chromium (chromium_echo_server.py),
+tandem (`$TANDEM_BIN echo`).
 Clients: aiortc (aiortc_echo_client.py), Chromium (chromium_echo_client.py),
 tandem (`$TANDEM_BIN echo-client`).
 
@@ -9,7 +10,8 @@ Run from the repository root with the venv's interpreter:
     TANDEM_BIN=.build/debug/tandem .venv/bin/python -m pytest Interop -v
 
 Tandem cases are skipped only when TANDEM_BIN is unset; if it is set, a
-missing binary is a failure.
+missing binary is a failure. The data-channel matrix's tandem cases are
+skipped as well unless TANDEM_DATACHANNELS=1.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from pathlib import Path
 
 import pytest
 
+import datachannel_protocol as dcp
 import harness
 import video_pattern
 
 SECONDS = 1.0  # echo time per aiortc or tandem client run
 CHROMIUM_SECONDS = 1.5
+DATACHANNEL_MESSAGES = dcp.DEFAULT_MESSAGES  # per channel; binary sizes reach 256 KiB
 
 ROLE_PROFILE_COMBOS = [
     pytest.param("client", "gcm", id="dtls-client-gcm"),
@@ -70,16 +74,29 @@ def server_command_factory(kind: str, request, dtls_role: str = "auto", srtp_pro
     if kind == "tandem":
         binary = request.getfixturevalue("tandem_bin")
         return lambda listen: harness.tandem_server_command(binary, listen)
+    if kind == "chromium":
+        return harness.chromium_server_command
     return lambda listen: harness.aiortc_server_command(listen, dtls_role, srtp_profile)
 
 
 def client_command_factory(kind: str, request, **options):
     if kind == "tandem":
         binary = request.getfixturevalue("tandem_bin")
-        return lambda url: harness.tandem_client_command(binary, url, SECONDS, options.get("ivf"))
+        return lambda url: harness.tandem_client_command(
+            binary,
+            url,
+            SECONDS,
+            options.get("ivf"),
+            options.get("datachannel", 0),
+            options.get("video", True),
+        )
     if kind == "chromium":
         return lambda url: harness.chromium_client_command(
-            url, CHROMIUM_SECONDS, options.get("tamper"), options.get("datachannel", 0)
+            url,
+            CHROMIUM_SECONDS,
+            options.get("tamper"),
+            options.get("datachannel", 0),
+            options.get("video", True),
         )
     return lambda url: harness.aiortc_client_command(url, SECONDS, **options)
 
@@ -92,7 +109,7 @@ def run(server_kind: str, client_kind: str, request, server_options=None, client
     pool = request.getfixturevalue("server_pool")
     key = (server_kind, tuple(sorted(server_options.items())))
     place, server = pool.get(key, server_command)
-    if client_kind == "chromium" and place.name is None:
+    if "chromium" in (server_kind, client_kind) and place.name is None:
         pytest.fail("Chromium pairings need `ip netns` (root) to keep traffic on loopback")
     result = harness.call(server, place, client_command(server.offer_url))
     print(result.describe())
@@ -101,7 +118,8 @@ def run(server_kind: str, client_kind: str, request, server_options=None, client
 
 
 def server_connected_event(call: harness.Call) -> dict | None:
-    """The aiortc server's report of this call connecting (None for tandem)."""
+    """The aiortc or Chromium server's report of this call connecting (tandem
+    prints none)."""
     return next(
         (
             e
@@ -135,13 +153,13 @@ def assert_echo_worked(call: harness.Call, client_kind: str) -> dict:
 
 
 @pytest.mark.parametrize("client_kind", ["aiortc", "chromium", "tandem"])
-@pytest.mark.parametrize("server_kind", ["aiortc", "tandem"])
+@pytest.mark.parametrize("server_kind", ["aiortc", "chromium", "tandem"])
 def test_video_echo(server_kind: str, client_kind: str, request) -> None:
     """Every client gets decodable VP8 back from every server."""
     call = run(server_kind, client_kind, request)
     assert_echo_worked(call, client_kind)
-    if server_kind == "aiortc":
-        assert server_connected_event(call) is not None, "aiortc server never saw the call connect"
+    if server_kind != "tandem":
+        assert server_connected_event(call) is not None, f"{server_kind} server never saw the call connect"
         assert any(e.get("event") == "track" and e["kind"] == "video" for e in call.server_events())
 
 
@@ -228,20 +246,35 @@ def test_fingerprint_mismatch_breaks_the_call(
         ), "aiortc server did not fail the connection"
 
 
-# The tandem server joins this matrix when data channels (SCTP, issue 3) land.
-@pytest.mark.parametrize("client_kind", ["aiortc", "chromium"])
-@pytest.mark.parametrize("server_kind", ["aiortc"])
-def test_datachannel_echo(server_kind: str, client_kind: str, request) -> None:
-    """Text and binary data-channel messages come back intact and in order."""
-    options = {"datachannel": 20}
-    if client_kind == "aiortc":
-        options["video"] = False
+@pytest.mark.parametrize("client_kind", harness.CLIENT_KINDS)
+@pytest.mark.parametrize("server_kind", harness.SERVER_KINDS)
+def test_datachannel_matrix(server_kind: str, client_kind: str, request) -> None:
+    """The data-channel echo protocol (README): channels opened by either side,
+    in-band and negotiated (id 100), ordered and unordered, text and binary
+    messages up to 256 KiB, a close started by either side."""
+    if "tandem" in (server_kind, client_kind) and os.environ.get("TANDEM_DATACHANNELS") != "1":
+        pytest.skip("tandem data channels (issue 3) not enabled: set TANDEM_DATACHANNELS=1")
+    options = {"datachannel": DATACHANNEL_MESSAGES, "video": False}
     call = run(server_kind, client_kind, request, client_options=options)
     assert call.client.returncode == 0, call.describe()
     result = call.client.result
-    assert result["datachannel_sent"] == 20
-    assert result["datachannel_echoed"] == 20
-    assert result["datachannel_intact"]
+    assert result is not None, f"no JSON line on stdout\n{call.describe()}"
+    total = len(dcp.CLIENT_CHANNELS) * DATACHANNEL_MESSAGES
+    assert result["datachannel_sent"] == total, call.describe()
+    assert result["datachannel_echoed"] == total, call.describe()
+    assert result["datachannel_intact"] is True, "an echo differs from what was sent"
+    assert result["server_channel_messages"] == dcp.PROBE_COUNT, call.describe()
+    assert result["server_channel_intact"] is True, "server-probe messages arrived damaged"
+    assert result["server_channel_closed"] is True, "the server's close of server-probe never completed"
+    assert result["client_close_completed"] is True, "the client's close of echo-ordered never completed"
+    if server_kind != "tandem":
+        events = call.server_events()
+        opened = {e["label"] for e in events if e.get("event") == "datachannel"}
+        assert opened == {"echo-ordered", "echo-unordered"}, f"in-band channels seen: {opened}"
+        closing = [e for e in events if e.get("event") == "probe_closing"]
+        assert closing and closing[0]["acknowledged"], (
+            f"the client did not acknowledge the probe messages\n{call.describe()}"
+        )
 
 
 @pytest.mark.parametrize(
@@ -254,7 +287,7 @@ def test_ivf_video_echo(server_kind: str, client_kind: str, ivf_file: str, reque
     assert_echo_worked(call, client_kind)
 
 
-@pytest.mark.parametrize("server_kind", ["aiortc", "tandem"])
+@pytest.mark.parametrize("server_kind", harness.SERVER_KINDS)
 def test_cors_preflight(server_kind: str, request, server_pool: harness.ServerPool) -> None:
     """A browser page on another origin may POST JSON to /offer."""
     key = (server_kind, ())
