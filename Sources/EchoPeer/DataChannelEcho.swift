@@ -61,7 +61,8 @@ enum DataChannelEcho {
         }
     }
 
-    /// Opens the server's own channel, sends the probe messages, closes it once they are acknowledged.
+    /// Opens the server's own channel, sends the probe messages, and closes it once the client acknowledged
+    /// them and nothing is left in flight (or after the acknowledgement timeout). It echoes nothing.
     private static func probe(_ connection: PeerConnection, log: @escaping @Sendable (String) -> Void) async {
         do {
             let channel = try await connection.createDataChannel(label: EchoProtocol.serverProbeLabel)
@@ -69,7 +70,21 @@ enum DataChannelEcho {
             let sender = try await PacedSender(channel)
             var events = channel.events.makeAsyncIterator()
             for message in EchoProtocol.serverProbeMessages { try await sender.send(message, events: &events) }
+            let acknowledged = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    for await message in channel.messages where message == EchoProtocol.serverProbeAcknowledgement { return true }
+                    return false
+                }
+                group.addTask {
+                    try? await Task.sleep(for: EchoProtocol.serverProbeAcknowledgementTimeout)
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
             while try await channel.bufferedAmount() > 0 { try await Task.sleep(for: .milliseconds(5)) }
+            log("closing server-probe (acknowledged: \(acknowledged))")
             await channel.close()
         } catch {
             log("server-probe channel failed: \(error)")

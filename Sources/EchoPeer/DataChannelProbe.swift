@@ -18,6 +18,11 @@ enum EchoProtocol {
     /// messages, then closes it.
     static let serverProbeLabel = "server-probe"
     static let serverProbeMessages = (0..<10).map { DataChannelMessage.string("server-probe \($0) 🚀") }
+    /// The client's acknowledgement once it holds every probe message; the server closes the channel after
+    /// it (closing at once loses the messages in Chromium, see Interop/README.md).
+    static let serverProbeAcknowledgement = DataChannelMessage.string("server-probe received")
+    /// Without an acknowledgement the server closes its channel this long after sending.
+    static let serverProbeAcknowledgementTimeout = Duration.seconds(5)
 
     static let texts = ["远程协助：请共享您的屏幕", "مرحبا، هل يمكنني المساعدة؟", "👩‍💻🖱️⌨️✅", "ready"]
     static let sizes = [1, 100, 1_200, 16_384, 65_536, 262_144]
@@ -70,12 +75,12 @@ struct DataChannelProbe {
                 total.intact = total.intact && result.intact
             }
         }
+        let server = await serverChannel.value
         // Client-initiated close: the first channel closes once the peer resets its stream too (RFC 8831 §6.7).
         if let first = channels.first {
             await first.close()
             total.clientCloseCompleted = await Self.waitForClose(first, timeout: .seconds(5))
         }
-        let server = await serverChannel.value
         total.serverChannelMessages = server.messages.count
         total.serverChannelIntact = server.messages == EchoProtocol.serverProbeMessages
         total.serverChannelClosed = server.closed
@@ -112,8 +117,11 @@ struct DataChannelProbe {
         await Self.first(within: timeout, default: ([], false)) { [connection] in
             for await channel in connection.incomingDataChannels where channel.label == EchoProtocol.serverProbeLabel {
                 var messages: [DataChannelMessage] = []
-                for await message in channel.messages { messages.append(message) }
-                return (messages, true)
+                for await message in channel.messages {
+                    messages.append(message)
+                    if messages.count == EchoProtocol.serverProbeMessages.count { try? await channel.send(EchoProtocol.serverProbeAcknowledgement) }
+                }
+                return (messages, true)  // the stream ends when the server has closed the channel
             }
             return ([], false)
         }
