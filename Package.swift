@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "RTP", targets: ["RTP"]),
         .library(name: "SDP", targets: ["SDP"]),
         .library(name: "PeerConnection", targets: ["PeerConnection"]),
+        // SCTP (branch sctp): the native association for data channels.
+        .library(name: "SCTP", targets: ["SCTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +41,9 @@ let package = Package(
         .target(name: "RTP", dependencies: ["TandemBase"]),
         .target(name: "SDP", dependencies: ["TandemBase"]),
         .target(name: "PeerConnection", dependencies: ["TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP"]),
+
+        // SCTP (branch sctp): sans-IO SCTP association over DTLS (RFC 9260, RFC 8261, RFC 3758, RFC 6525).
+        .target(name: "SCTP", dependencies: ["TandemBase", "COpenSSL"]),
 
         // An in-memory network on virtual time for tests and benchmarks of the sans-IO cores.
         .target(name: "NetworkSimulation", dependencies: ["TandemBase"]),
@@ -74,6 +79,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: [
             "TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "PeerConnection",
             "TandemRuntime", "HTTPLite", "EchoPeer", "NetworkSimulation",
+            "SCTP", // SCTP (branch sctp)
         ], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
