@@ -44,7 +44,7 @@ func makeMessages(count: Int, seed: UInt64, maxSize: Int = 256 * 1024) -> [[UInt
     return (0..<count).map { index in
         let size: Int
         switch Int.random(in: 0..<20, using: &random) {
-        case 0: size = Int.random(in: 20_000...maxSize, using: &random)
+        case 0: size = Int.random(in: min(20_000, maxSize)...maxSize, using: &random)
         case 1...5: size = Int.random(in: 1_200...8_000, using: &random)
         default: size = Int.random(in: 1...400, using: &random)
         }
