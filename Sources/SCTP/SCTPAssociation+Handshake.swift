@@ -111,9 +111,8 @@ extension SCTPAssociation {
         let age = now - cookie.createdAt
         guard age <= configuration.cookieLifetime, age >= .zero else {
             let micros = UInt32(clamping: (age - configuration.cookieLifetime).nanoseconds / 1000)
-            controlChunks.append(.error(causes: [SCTPErrorCause(code: SCTPCauseCode.staleCookie,
-                                                                info: [UInt8(micros >> 24), UInt8(micros >> 16 & 0xFF),
-                                                                       UInt8(micros >> 8 & 0xFF), UInt8(micros & 0xFF)])]))
+            let staleness = [UInt8(micros >> 24), UInt8(micros >> 16 & 0xFF), UInt8(micros >> 8 & 0xFF), UInt8(micros & 0xFF)]
+            sendPacket(tag: cookie.peerTag, [.error(causes: [SCTPErrorCause(code: SCTPCauseCode.staleCookie, info: staleness)])])
             return
         }
         switch state {
