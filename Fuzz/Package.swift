@@ -17,6 +17,7 @@ let fuzzTargets: [(name: String, module: String)] = [
     ("FuzzSTUN", "STUN"),
     ("FuzzICECandidate", "ICE"),
     ("FuzzDTLS", "DTLS"),
+    ("FuzzSCTPPacket", "SCTP"),
 ]
 
 /// SwiftPM names a path dependency after its directory, so a checkout directory called "fuzz"
