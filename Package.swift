@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "SRTP", dependencies: ["TandemBase", "CSRTP"]),
         .target(name: "RTP", dependencies: ["TandemBase"]),
         .target(name: "SDP", dependencies: ["TandemBase"]),
-        .target(name: "SCTP", dependencies: ["TandemBase"]),
+        // SCTP association (RFC 9260, 8261, 3758, 6525); OpenSSL for the state cookie's HMAC.
+        .target(name: "SCTP", dependencies: ["TandemBase", "COpenSSL"]),
         .target(name: "DataChannel", dependencies: ["TandemBase", "SCTP"]),
         .target(name: "PeerConnection", dependencies: ["TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "SCTP", "DataChannel"]),
 

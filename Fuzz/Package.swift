@@ -18,6 +18,7 @@ let fuzzTargets: [(name: String, module: String)] = [
     ("FuzzICECandidate", "ICE"),
     ("FuzzDTLS", "DTLS"),
     ("FuzzDCEP", "DataChannel"),
+    ("FuzzSCTPPacket", "SCTP"),
 ]
 
 /// SwiftPM names a path dependency after its directory, so a checkout directory called "fuzz"

@@ -1,0 +1,231 @@
+import TandemBase
+
+/// The sending side: SACK processing (§6.2.1), RTT and RTO (§6.3), retransmission on T3-rtx expiry
+/// (§6.3.3) and fast retransmit (§7.2.4), congestion control (§7.2), and partial reliability with
+/// FORWARD TSN (RFC 3758 §3.5).
+extension SCTPAssociation {
+    /// §6.2.1: process a SACK. Only the chunks it newly acknowledges are visited, plus the missing ones
+    /// below the highest newly acknowledged TSN for miss indications.
+    func handleSack(_ sack: SCTPSackChunk) {
+        guard [.established, .shutdownPending, .shutdownReceived, .shutdownSent].contains(state) else { return }
+        let cumulative = sack.cumulativeTSN
+        // D.i: an older cumulative TSN is a reordered SACK; a cumulative TSN beyond what we sent is bogus.
+        guard tsnLessOrEqual(cumulativeAckTSN, cumulative), tsnLess(cumulative, nextTSN) else { return }
+        let flightBefore = flightSize
+        var cumulativeBytes = 0
+        var newlyAcked = false
+        var rttSample: Duration?
+        while let first = outstanding.first, tsnLessOrEqual(first.data.tsn, cumulative) {
+            outstanding.popFirst()
+            if first.state != .acked && first.state != .abandoned {
+                cumulativeBytes += first.size
+                if first.transmissions == 1 { rttSample = now - first.sentAt }
+            }
+            acknowledge(first)
+        }
+        let cumulativeAdvanced = cumulative != cumulativeAckTSN
+        cumulativeAckTSN = cumulative
+        if tsnLess(advancedPeerAckPoint, cumulative) { advancedPeerAckPoint = cumulative }
+        newlyAcked = cumulativeBytes > 0
+
+        // Gap ack blocks: offsets from the cumulative TSN; outstanding[offset - 1] holds TSN cum + offset.
+        var highestNewlyAckedOffset = 0
+        for block in sack.gapBlocks where block.start >= 1 && block.start <= block.end {
+            let upper = min(Int(block.end), outstanding.count)
+            guard Int(block.start) <= upper else { continue }
+            for offset in Int(block.start)...upper {
+                let chunk = outstanding[offset - 1]
+                guard chunk.state == .inFlight || chunk.state == .needsRetransmit else { continue }
+                if chunk.transmissions == 1 { rttSample = now - chunk.sentAt }
+                acknowledge(chunk)
+                outstanding[offset - 1].state = .acked
+                highestNewlyAckedOffset = max(highestNewlyAckedOffset, offset)
+                newlyAcked = true
+            }
+        }
+        if let sample = rttSample { measuredRoundTrip(sample) }
+        if newlyAcked { errorCount = 0 }
+
+        // §7.2.4: a miss indication for each chunk still in flight below the highest newly acked TSN;
+        // the third one marks it for fast retransmit.
+        var marked = false
+        if highestNewlyAckedOffset > 1 {
+            for index in 0..<(highestNewlyAckedOffset - 1) where outstanding[index].state == .inFlight {
+                outstanding[index].missIndications += 1
+                if outstanding[index].missIndications >= 3 {
+                    markForRetransmission(at: index, fast: true)
+                    marked = true
+                }
+            }
+        }
+        if marked {
+            fastRetransmitBurst = true
+            // §7.2.3 and §7.2.4: entering fast recovery halves the window once per loss event.
+            if fastRecoveryExitPoint == nil {
+                slowStartThreshold = max(congestionWindow / 2, 4 * configuration.mtu)
+                congestionWindow = slowStartThreshold
+                partialBytesAcked = 0
+                fastRecoveryExitPoint = nextTSN &- 1
+            }
+        }
+
+        // §7.2.1 and §7.2.2: grow the window on a cumulative advance, outside fast recovery.
+        if cumulativeAdvanced, fastRecoveryExitPoint == nil, cumulativeBytes > 0 {
+            let mtu = configuration.mtu
+            if congestionWindow <= slowStartThreshold {
+                if flightBefore + mtu >= congestionWindow { congestionWindow += min(cumulativeBytes, mtu) }
+            } else {
+                partialBytesAcked += cumulativeBytes
+                if partialBytesAcked >= congestionWindow && flightBefore + mtu >= congestionWindow {
+                    partialBytesAcked -= congestionWindow
+                    congestionWindow += mtu
+                }
+            }
+        }
+        if let exit = fastRecoveryExitPoint, tsnLessOrEqual(exit, cumulative) { fastRecoveryExitPoint = nil }
+
+        // §6.2.1: the peer's window less what is still in flight.
+        peerReceiveWindow = max(0, Int(sack.advertisedReceiverWindow) - flightSize)
+
+        // §6.3.2 R2 and R3: stop T3 when nothing is in flight, restart it when the cumulative TSN moves.
+        if flightSize == 0 && retransmitCount == 0 {
+            t3Deadline = nil
+        } else if cumulativeAdvanced {
+            t3Deadline = now + rto
+        }
+        advancePeerAckPoint(resend: true)
+        progressShutdown()
+    }
+
+    /// A chunk newly acknowledged (or dropped by the cumulative TSN): leaves the flight and the buffer.
+    func acknowledge(_ chunk: SCTPSentChunk) {
+        switch chunk.state {
+        case .inFlight:
+            flightSize -= chunk.size
+            release(chunk)
+        case .needsRetransmit:
+            retransmitCount -= 1
+            release(chunk)
+        case .acked, .abandoned:
+            break
+        }
+    }
+
+    func release(_ chunk: SCTPSentChunk) {
+        releaseBuffered(chunk.data.payload.count, stream: chunk.data.streamID)
+    }
+
+    func releaseBuffered(_ bytes: Int, stream: UInt16) {
+        if sendQueue.release(bytes, stream: stream) { emit(.bufferedAmountLow(stream: stream)) }
+    }
+
+    func markForRetransmission(at index: Int, fast: Bool) {
+        var chunk = outstanding[index]
+        guard chunk.state == .inFlight else { return }
+        flightSize -= chunk.size
+        chunk.state = .needsRetransmit
+        chunk.markedByFastRetransmit = fast
+        outstanding[index] = chunk
+        retransmitCount += 1
+        retransmitQueue.append(chunk.data.tsn)
+    }
+
+    /// T3-rtx expired (§6.3.3): back off, collapse the window to one MTU, and queue everything in flight.
+    func t3Expired() {
+        t3Deadline = nil
+        guard flightSize > 0 || retransmitCount > 0 else { return }
+        stats.t3Expirations += 1
+        guard countError("DATA") else { return }
+        backOffRTO()
+        slowStartThreshold = max(congestionWindow / 2, 4 * configuration.mtu)
+        congestionWindow = configuration.mtu
+        partialBytesAcked = 0
+        fastRecoveryExitPoint = nil
+        fastRetransmitBurst = false
+        // Rebuild the retransmission queue in TSN order.
+        retransmitQueue.removeAll()
+        retransmitCount = 0
+        for index in 0..<outstanding.count {
+            switch outstanding[index].state {
+            case .inFlight:
+                markForRetransmission(at: index, fast: false)
+            case .needsRetransmit:
+                outstanding[index].markedByFastRetransmit = false
+                retransmitQueue.append(outstanding[index].data.tsn)
+                retransmitCount += 1
+            case .acked, .abandoned:
+                break
+            }
+        }
+        if tsnLess(cumulativeAckTSN, advancedPeerAckPoint) { forwardTSNPending = true }
+        t3Deadline = now + rto
+    }
+
+    // MARK: - Partial reliability (RFC 3758)
+
+    /// RFC 3758 §4: a chunk about to be retransmitted whose message ran out of retransmissions or
+    /// lifetime is abandoned instead, with the rest of its message.
+    func shouldAbandon(_ chunk: SCTPSentChunk) -> Bool {
+        guard peerSupportsForwardTSN else { return false }
+        if let limit = chunk.maxRetransmits, chunk.transmissions > limit { return true }
+        if let expiry = chunk.expiry, now >= expiry { return true }
+        return false
+    }
+
+    /// Abandons every fragment of the message holding `outstanding[index]`, and its unsent rest.
+    func abandonMessage(at index: Int) {
+        let firstTSN = outstanding[index].messageFirstTSN
+        let stream = outstanding[index].data.streamID
+        var start = index
+        while start > 0, outstanding[start - 1].messageFirstTSN == firstTSN { start -= 1 }
+        var end = index
+        while end + 1 < outstanding.count, outstanding[end + 1].messageFirstTSN == firstTSN { end += 1 }
+        for position in start...end {
+            let chunk = outstanding[position]
+            switch chunk.state {
+            case .inFlight:
+                flightSize -= chunk.size
+                release(chunk)
+            case .needsRetransmit:
+                retransmitCount -= 1
+                release(chunk)
+            case .acked, .abandoned:
+                break
+            }
+            outstanding[position].state = .abandoned
+        }
+        if !outstanding[end].data.ending {
+            releaseBuffered(sendQueue.dropPartlySent(stream: stream, firstTSN: firstTSN), stream: stream)
+        }
+        stats.messagesAbandoned += 1
+        advancePeerAckPoint(resend: false)
+    }
+
+    /// RFC 3758 §3.5 C1-C3: move the Advanced.Peer.Ack.Point over abandoned chunks; a FORWARD TSN
+    /// goes out whenever it is ahead of the cumulative TSN ack.
+    func advancePeerAckPoint(resend: Bool) {
+        guard peerSupportsForwardTSN else { return }
+        var point = tsnLess(advancedPeerAckPoint, cumulativeAckTSN) ? cumulativeAckTSN : advancedPeerAckPoint
+        var index = Int(point &- cumulativeAckTSN)
+        let before = point
+        while index < outstanding.count, outstanding[index].state == .abandoned {
+            point = outstanding[index].data.tsn
+            index += 1
+        }
+        advancedPeerAckPoint = point
+        if point != before || (resend && tsnLess(cumulativeAckTSN, point)) { forwardTSNPending = true }
+    }
+
+    /// The FORWARD TSN for the current ack point, with the last skipped SSN of each ordered stream.
+    func makeForwardTSN() -> SCTPChunk {
+        var skipped: [UInt16: UInt16] = [:]
+        let count = min(Int(advancedPeerAckPoint &- cumulativeAckTSN), outstanding.count)
+        for index in 0..<count where !outstanding[index].data.unordered {
+            skipped[outstanding[index].data.streamID] = outstanding[index].data.ssn
+        }
+        let entries = skipped.sorted { $0.key < $1.key }.prefix((configuration.mtu - 40) / 4)
+        stats.forwardTSNsSent += 1
+        return .forwardTSN(SCTPForwardTSNChunk(newCumulativeTSN: advancedPeerAckPoint,
+                                               skipped: entries.map { .init(streamID: $0.key, ssn: $0.value) }))
+    }
+}

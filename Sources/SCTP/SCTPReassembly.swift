@@ -1,0 +1,207 @@
+/// Receive-side reassembly of DATA fragments into messages (RFC 9260 §6.5, §6.9), ordered delivery
+/// per stream by SSN, and the skips a FORWARD TSN asks for (RFC 3758 §3.6).
+///
+/// Fragments of one message always carry consecutive TSNs (§6.9). Ordered fragments are grouped by
+/// (stream, SSN); unordered ones by TSN, walking to the neighbouring B and E fragments. Every byte held
+/// here counts against the receive window, so the peer cannot make it grow without bound.
+struct SCTPReassembly {
+    struct Message: Equatable {
+        var stream: UInt16
+        var ppid: UInt32
+        var payload: [UInt8]
+    }
+
+    enum Failure: Error, Equatable {
+        /// A message grew beyond the largest one we accept.
+        case messageTooLarge(stream: UInt16, size: Int)
+    }
+
+    private struct Fragment {
+        var tsn: UInt32
+        var ppid: UInt32
+        var beginning: Bool
+        var ending: Bool
+        var stream: UInt16
+        var payload: ArraySlice<UInt8>
+    }
+
+    private struct PartialMessage {
+        var fragments: [UInt32: Fragment] = [:]
+        var beginTSN: UInt32?
+        var endTSN: UInt32?
+        var bytes = 0
+
+        mutating func add(_ fragment: Fragment) {
+            fragments[fragment.tsn] = fragment
+            bytes += fragment.payload.count
+            if fragment.beginning { beginTSN = fragment.tsn }
+            if fragment.ending { endTSN = fragment.tsn }
+        }
+
+        var isComplete: Bool {
+            guard let begin = beginTSN, let end = endTSN else { return false }
+            return Int(end &- begin) + 1 == fragments.count
+        }
+    }
+
+    /// A class, so that its dictionaries are mutated in place rather than copied out and back.
+    private final class InboundStream {
+        var expectedSSN: UInt16 = 0
+        var partial: [UInt16: PartialMessage] = [:]
+        var complete: [UInt16: Message] = [:]
+    }
+
+    let maxMessageSize: Int
+    /// Payload bytes held for reassembly or for in-order delivery.
+    private(set) var bufferedBytes = 0
+    private var streams: [UInt16: InboundStream] = [:]
+
+    private mutating func inbound(_ id: UInt16) -> InboundStream {
+        if let stream = streams[id] { return stream }
+        let stream = InboundStream()
+        streams[id] = stream
+        return stream
+    }
+    private var unordered: [UInt32: Fragment] = [:]
+
+    init(maxMessageSize: Int) { self.maxMessageSize = maxMessageSize }
+
+    /// Adds one new (not duplicate) DATA chunk; appends the messages it completes, in delivery order.
+    mutating func add(_ chunk: SCTPDataChunk, delivering out: inout [Message]) throws(Failure) {
+        if chunk.beginning && chunk.ending {
+            guard chunk.payload.count <= maxMessageSize else {
+                throw .messageTooLarge(stream: chunk.streamID, size: chunk.payload.count)
+            }
+            let message = Message(stream: chunk.streamID, ppid: chunk.ppid, payload: Array(chunk.payload))
+            if chunk.unordered {
+                out.append(message)
+            } else {
+                complete(message, ssn: chunk.ssn, delivering: &out)
+            }
+            return
+        }
+        let fragment = Fragment(tsn: chunk.tsn, ppid: chunk.ppid, beginning: chunk.beginning, ending: chunk.ending,
+                                stream: chunk.streamID, payload: chunk.payload)
+        bufferedBytes += chunk.payload.count
+        if chunk.unordered {
+            unordered[chunk.tsn] = fragment
+            try completeUnordered(around: chunk.tsn, delivering: &out)
+        } else {
+            try addOrdered(fragment, ssn: chunk.ssn, delivering: &out)
+        }
+    }
+
+    private mutating func addOrdered(_ fragment: Fragment, ssn: UInt16, delivering out: inout [Message]) throws(Failure) {
+        let stream = inbound(fragment.stream)
+        guard !ssnLessOrEqual(ssn &+ 1, stream.expectedSSN) else {
+            // A fragment of a message already delivered or skipped.
+            bufferedBytes -= fragment.payload.count
+            return
+        }
+        stream.partial[ssn, default: PartialMessage()].add(fragment)
+        guard let partial = stream.partial[ssn] else { return }
+        guard partial.bytes <= maxMessageSize else { throw .messageTooLarge(stream: fragment.stream, size: partial.bytes) }
+        guard partial.isComplete, let begin = partial.beginTSN, let end = partial.endTSN else { return }
+        stream.partial[ssn] = nil
+        bufferedBytes -= partial.bytes
+        complete(Self.assemble(partial.fragments, from: begin, to: end, bytes: partial.bytes), ssn: ssn, delivering: &out)
+    }
+
+    /// Delivers an ordered message now if it is the next expected one, else holds it (§6.6).
+    private mutating func complete(_ message: Message, ssn: UInt16, delivering out: inout [Message]) {
+        let stream = inbound(message.stream)
+        if ssn == stream.expectedSSN {
+            out.append(message)
+            stream.expectedSSN &+= 1
+            deliverHeld(stream, delivering: &out)
+        } else if !ssnLessOrEqual(ssn &+ 1, stream.expectedSSN) {
+            stream.complete[ssn] = message
+            bufferedBytes += message.payload.count
+        }
+    }
+
+    private mutating func deliverHeld(_ stream: InboundStream, delivering out: inout [Message]) {
+        while let next = stream.complete.removeValue(forKey: stream.expectedSSN) {
+            bufferedBytes -= next.payload.count
+            out.append(next)
+            stream.expectedSSN &+= 1
+        }
+    }
+
+    private mutating func completeUnordered(around tsn: UInt32, delivering out: inout [Message]) throws(Failure) {
+        var begin = tsn
+        var bytes = 0
+        while let fragment = unordered[begin] {
+            bytes += fragment.payload.count
+            if fragment.beginning { break }
+            begin &-= 1
+        }
+        guard let first = unordered[begin], first.beginning else { return }
+        var end = tsn
+        while let fragment = unordered[end] {
+            if end != tsn { bytes += fragment.payload.count }
+            guard bytes <= maxMessageSize else { throw .messageTooLarge(stream: fragment.stream, size: bytes) }
+            if fragment.ending { break }
+            end &+= 1
+        }
+        guard let last = unordered[end], last.ending else { return }
+        var fragments: [UInt32: Fragment] = [:]
+        var tsnOfFragment = begin
+        while true {
+            fragments[tsnOfFragment] = unordered.removeValue(forKey: tsnOfFragment)
+            if tsnOfFragment == end { break }
+            tsnOfFragment &+= 1
+        }
+        bufferedBytes -= bytes
+        out.append(Self.assemble(fragments, from: begin, to: end, bytes: bytes))
+    }
+
+    private static func assemble(_ fragments: [UInt32: Fragment], from begin: UInt32, to end: UInt32, bytes: Int) -> Message {
+        var payload: [UInt8] = []
+        payload.reserveCapacity(bytes)
+        var tsn = begin
+        var first: Fragment?
+        while true {
+            if let fragment = fragments[tsn] {
+                if first == nil { first = fragment }
+                payload.append(contentsOf: fragment.payload)
+            }
+            if tsn == end { break }
+            tsn &+= 1
+        }
+        return Message(stream: first?.stream ?? 0, ppid: first?.ppid ?? 0, payload: payload)
+    }
+
+    /// Applies a FORWARD TSN (RFC 3758 §3.6): drops fragments at or below the new cumulative TSN and
+    /// moves each listed ordered stream past the skipped SSN, delivering what then becomes deliverable.
+    mutating func forward(to newCumulative: UInt32, skipped: [SCTPForwardTSNChunk.Skipped], delivering out: inout [Message]) {
+        for (tsn, fragment) in unordered where tsnLessOrEqual(tsn, newCumulative) {
+            unordered[tsn] = nil
+            bufferedBytes -= fragment.payload.count
+        }
+        for entry in skipped {
+            let stream = inbound(entry.streamID)
+            guard !ssnLessOrEqual(entry.ssn &+ 1, stream.expectedSSN) else { continue }
+            for (ssn, partial) in stream.partial where ssnLessOrEqual(ssn, entry.ssn) {
+                stream.partial[ssn] = nil
+                bufferedBytes -= partial.bytes
+            }
+            for (ssn, message) in stream.complete where ssnLessOrEqual(ssn, entry.ssn) {
+                stream.complete[ssn] = nil
+                bufferedBytes -= message.payload.count
+            }
+            stream.expectedSSN = entry.ssn &+ 1
+            deliverHeld(stream, delivering: &out)
+        }
+    }
+
+    /// Resets the SSNs of incoming streams to 0 (RFC 6525 §5.2.2); an empty list means all streams.
+    mutating func resetStreams(_ ids: [UInt16]) {
+        let targets = ids.isEmpty ? Array(streams.keys) : ids
+        for id in targets {
+            guard let stream = streams.removeValue(forKey: id) else { continue }
+            bufferedBytes -= stream.partial.values.reduce(0) { $0 + $1.bytes }
+            bufferedBytes -= stream.complete.values.reduce(0) { $0 + $1.payload.count }
+        }
+    }
+}

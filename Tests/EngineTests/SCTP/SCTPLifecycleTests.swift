@@ -1,0 +1,199 @@
+import Testing
+import TandemBase
+@testable import SCTP
+
+@Suite struct SCTPStreamTests {
+    @Test func sixtyFourStreamsAtOnce() throws {
+        let pipe = SCTPTestPipe(impairments: .init(delay: .milliseconds(5), jitter: .milliseconds(3), loss: 0.05), seed: 41)
+        pipe.connect()
+        var expected: [UInt16: [[UInt8]]] = [:]
+        for round in 0..<5 {
+            for stream in UInt16(0)..<64 {
+                let message = [UInt8](repeating: UInt8(stream), count: 100 + Int(stream) * 50 + round * 700)
+                try pipe.a.send(message, stream: stream, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+                expected[stream, default: []].append(message)
+            }
+        }
+        #expect(pipe.run(until: { pipe.messageCount(receivedBy: pipe.b) == 320 }, limit: .seconds(120)))
+        #expect(pipe.messages(receivedBy: pipe.b) == expected)
+    }
+
+    @Test func smallMessageOvertakesBulkQueue() throws {
+        let pipe = SCTPTestPipe(seed: 42)
+        pipe.connect()
+        for _ in 0..<32 {
+            try pipe.a.send([UInt8](repeating: 1, count: 64 * 1024), stream: 1, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+        pipe.advance(.milliseconds(30))
+        try pipe.a.send([2], stream: 2, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        #expect(pipe.run(until: { pipe.messages(receivedBy: pipe.b)[2] != nil }, limit: .seconds(10)))
+        // The bulk stream's queue is far from drained when the small message arrives.
+        #expect((pipe.messages(receivedBy: pipe.b)[1]?.count ?? 0) < 16)
+    }
+
+    @Test func streamOutOfRangeAndNotEstablished() {
+        let pipe = SCTPTestPipe { $0.outboundStreams = 8 }
+        #expect(throws: SCTPSendError.notEstablished) {
+            try pipe.a.send([1], stream: 0, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+        pipe.connect()
+        #expect(throws: SCTPSendError.streamOutOfRange(8)) {
+            try pipe.a.send([1], stream: 8, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+    }
+
+    @Test func emptyMessageDoesNotTrap() throws {
+        let pipe = SCTPTestPipe()
+        pipe.connect()
+        try pipe.a.send([], stream: 0, ppid: 56, ordered: true, reliability: .reliable, at: pipe.now)
+        try pipe.a.send([7], stream: 0, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        #expect(pipe.run(until: { pipe.messages(receivedBy: pipe.b)[0]?.count == 2 }, limit: .seconds(5)))
+        #expect(pipe.messages(receivedBy: pipe.b)[0] == [[], [7]])
+    }
+}
+
+@Suite struct SCTPStreamResetTests {
+    @Test func resetInBothDirections() throws {
+        let pipe = SCTPTestPipe(impairments: .init(delay: .milliseconds(5), jitter: .milliseconds(3), loss: 0.1), seed: 51)
+        pipe.connect()
+        for index in 0..<20 {
+            try pipe.a.send([UInt8(index)], stream: 3, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+        try pipe.a.send([UInt8](repeating: 5, count: 50_000), stream: 3, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+        pipe.a.resetStreams([3], at: pipe.now)
+        #expect(throws: SCTPSendError.streamResetting(3)) {
+            try pipe.a.send([1], stream: 3, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+        #expect(pipe.run(until: { pipe.events(of: pipe.a).contains(.outgoingStreamsResetDone([3])) }, limit: .seconds(30)))
+        // Every message sent before the reset arrived before the peer reported it.
+        let eventsB = pipe.events(of: pipe.b)
+        let resetIndex = try #require(eventsB.firstIndex(of: .incomingStreamsReset([3])))
+        #expect(eventsB[..<resetIndex].filter { if case .message = $0 { true } else { false } }.count == 21)
+
+        // The stream is reusable, its SSNs start again at 0, and the peer resets its side too.
+        try pipe.a.send([42], stream: 3, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        try pipe.b.send([43], stream: 3, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        pipe.b.resetStreams([3], at: pipe.now)
+        #expect(pipe.run(until: { pipe.events(of: pipe.b).contains(.outgoingStreamsResetDone([3]))
+                                  && pipe.messages(receivedBy: pipe.b)[3]?.last == [42] }, limit: .seconds(30)))
+        #expect(pipe.events(of: pipe.a).contains(.incomingStreamsReset([3])))
+        #expect(pipe.messages(receivedBy: pipe.a)[3] == [[43]])
+        try pipe.b.send([44], stream: 3, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        #expect(pipe.run(until: { pipe.messages(receivedBy: pipe.a)[3]?.last == [44] }, limit: .seconds(30)))
+    }
+}
+
+@Suite struct SCTPShutdownTests {
+    @Test(arguments: [false, true])
+    func gracefulShutdownDeliversQueuedDataFirst(fromB: Bool) throws {
+        let pipe = SCTPTestPipe(impairments: .init(delay: .milliseconds(5), jitter: .milliseconds(2), loss: 0.1), seed: 61)
+        pipe.connect()
+        let (sender, receiver) = fromB ? (pipe.b, pipe.a) : (pipe.a, pipe.b)
+        for index in 0..<30 {
+            try sender.send([UInt8](repeating: UInt8(index), count: 3000), stream: 0, ppid: 53, ordered: true,
+                            reliability: .reliable, at: pipe.now)
+        }
+        sender.shutdown(at: pipe.now)
+        #expect(sender.state == .shutdownPending)
+        #expect(throws: SCTPSendError.notEstablished) {
+            try sender.send([1], stream: 0, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+        #expect(pipe.run(until: { pipe.a.state == .closed && pipe.b.state == .closed }, limit: .seconds(60)))
+        #expect(pipe.messages(receivedBy: receiver)[0]?.count == 30)
+        #expect(pipe.events(of: pipe.a).last == .closed(.shutdown))
+        #expect(pipe.events(of: pipe.b).last == .closed(.shutdown))
+        #expect(pipe.a.pollTimeout() == nil && pipe.b.pollTimeout() == nil)
+    }
+
+    @Test func simultaneousShutdown() {
+        let pipe = SCTPTestPipe()
+        pipe.connect()
+        pipe.a.shutdown(at: pipe.now)
+        pipe.b.shutdown(at: pipe.now)
+        #expect(pipe.run(until: { pipe.a.state == .closed && pipe.b.state == .closed }, limit: .seconds(10)))
+        #expect(pipe.events(of: pipe.a).last == .closed(.shutdown))
+        #expect(pipe.events(of: pipe.b).last == .closed(.shutdown))
+    }
+
+    @Test func abortReachesThePeer() throws {
+        let pipe = SCTPTestPipe()
+        pipe.connect()
+        try pipe.a.send([1, 2, 3], stream: 0, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        pipe.b.abort(reason: "going away", at: pipe.now)
+        pipe.advance(.seconds(1))
+        #expect(pipe.events(of: pipe.b).last == .closed(.abortedLocally("going away")))
+        #expect(pipe.events(of: pipe.a).last == .closed(.abortedByPeer("going away")))
+        #expect(pipe.a.state == .closed && pipe.a.pollTimeout() == nil)
+    }
+
+    @Test func silentPeerFailsTheAssociation() throws {
+        let pipe = SCTPTestPipe { $0.maxRetransmitsBeforeAbort = 4; $0.maxRTO = .seconds(4) }
+        pipe.connect()
+        pipe.blockBToA = true
+        try pipe.a.send([1, 2, 3], stream: 0, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        pipe.advance(.seconds(60))
+        #expect(pipe.events(of: pipe.a).last == .closed(.failed("DATA unanswered after 4 retransmissions")))
+        #expect(pipe.a.statistics.t3Expirations == 5)
+    }
+
+    @Test func idlePeerIsProbedByHeartbeatAndFails() {
+        let pipe = SCTPTestPipe {
+            $0.maxRetransmitsBeforeAbort = 2
+            $0.heartbeatInterval = .seconds(5)
+        }
+        pipe.connect()
+        pipe.advance(.seconds(30))
+        // Heartbeats answered: still up, and the RTT was measured.
+        #expect(pipe.a.state == .established)
+        #expect(pipe.a.statistics.srtt != nil)
+        pipe.blockBToA = true
+        pipe.advance(.seconds(60))
+        #expect(pipe.events(of: pipe.a).last == .closed(.failed("HEARTBEAT unanswered after 2 retransmissions")))
+    }
+}
+
+@Suite struct SCTPBufferTests {
+    @Test func sendBufferLimitIsEnforced() throws {
+        let pipe = SCTPTestPipe { $0.sendBufferLimit = 10_000 }
+        pipe.connect()
+        try pipe.a.send([UInt8](repeating: 0, count: 6000), stream: 0, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+        #expect(throws: SCTPSendError.sendBufferFull(limit: 10_000)) {
+            try pipe.a.send([UInt8](repeating: 0, count: 6000), stream: 1, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+        #expect(throws: SCTPSendError.messageTooLarge(size: 10_001, limit: 10_000)) {
+            try pipe.a.send([UInt8](repeating: 0, count: 10_001), stream: 1, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+        #expect(pipe.a.bufferedAmount(stream: 0) == 6000)
+        pipe.advance(.seconds(1))
+        #expect(pipe.a.bufferedAmount(stream: 0) == 0)
+        try pipe.a.send([UInt8](repeating: 0, count: 6000), stream: 1, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+    }
+
+    @Test func bufferedAmountLowFiresOnceWhenCrossingTheThreshold() throws {
+        let pipe = SCTPTestPipe()
+        pipe.connect()
+        pipe.a.setBufferedAmountLowThreshold(10_000, stream: 5)
+        for _ in 0..<20 {
+            try pipe.a.send([UInt8](repeating: 0, count: 5000), stream: 5, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+        #expect(pipe.a.bufferedAmount(stream: 5) == 100_000)
+        #expect(pipe.run(until: { pipe.events(of: pipe.a).contains(.bufferedAmountLow(stream: 5)) }, limit: .seconds(10)))
+        #expect(pipe.a.bufferedAmount(stream: 5) <= 10_000)
+        pipe.advance(.seconds(1))
+        #expect(pipe.events(of: pipe.a).filter { $0 == .bufferedAmountLow(stream: 5) }.count == 1)
+        #expect(pipe.a.bufferedAmount(stream: 5) == 0)
+    }
+
+    @Test func oversizedIncomingMessageAbortsTheAssociation() throws {
+        let pipe = SCTPTestPipe { $0.maxMessageSize = 20_000 }
+        pipe.connect()
+        try pipe.a.send([UInt8](repeating: 0, count: 30_000), stream: 0, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+        pipe.advance(.seconds(1))
+        guard case let .closed(.abortedLocally(reason))? = pipe.events(of: pipe.b).last else {
+            Issue.record("B did not abort: \(pipe.events(of: pipe.b))")
+            return
+        }
+        #expect(reason.contains("20000-byte limit"))
+        #expect(pipe.events(of: pipe.a).last == .closed(.abortedByPeer(reason)))
+    }
+}

@@ -1,0 +1,140 @@
+import TandemBase
+@testable import SCTP
+
+/// Two associations joined by an in-memory path on virtual time: each packet is delayed, may be lost,
+/// duplicated, or overtaken (random extra delay), all drawn from a seeded generator.
+final class SCTPTestPipe {
+    struct Impairments {
+        var delay: Duration = .milliseconds(5)
+        var jitter: Duration = .zero
+        var loss = 0.0
+        var duplication = 0.0
+    }
+
+    private struct InFlight {
+        var deliverAt: Instant
+        var order: UInt64
+        var toB: Bool
+        var bytes: [UInt8]
+    }
+
+    let a: SCTPAssociation
+    let b: SCTPAssociation
+    var now = Instant.zero
+    var impairments: Impairments
+    /// Drop everything in this direction (a peer gone silent).
+    var blockAToB = false
+    var blockBToA = false
+    private(set) var eventsA: [SCTPEvent] = []
+    private(set) var eventsB: [SCTPEvent] = []
+    private(set) var packetsDelivered = 0
+    /// Packets larger than the configured MTU (there must be none).
+    private(set) var oversizedPackets = 0
+    let mtu: Int
+    private var random: SeededGenerator
+    private var inFlight: [InFlight] = []
+    private var order: UInt64 = 0
+
+    init(impairments: Impairments = .init(), seed: UInt64 = 1, configure: (inout SCTPConfiguration) -> Void = { _ in }) {
+        var configuration = SCTPConfiguration()
+        configure(&configuration)
+        self.impairments = impairments
+        mtu = configuration.mtu
+        random = SeededGenerator(seed: seed)
+        a = SCTPAssociation(configuration: configuration, random: SeededGenerator(seed: seed &* 31 &+ 1))
+        b = SCTPAssociation(configuration: configuration, random: SeededGenerator(seed: seed &* 31 &+ 2))
+    }
+
+    /// Connects (A actively, B too if `simultaneous`) and runs until both are established.
+    func connect(simultaneous: Bool = false) {
+        a.connect(at: now)
+        if simultaneous { b.connect(at: now) }
+        run(until: { self.a.state == .established && self.b.state == .established }, limit: .seconds(60))
+    }
+
+    /// Moves packets and fires timers until `condition` holds or `limit` of virtual time has passed.
+    @discardableResult
+    func run(until condition: () -> Bool, limit: Duration) -> Bool {
+        let end = now + limit
+        while true {
+            pump()
+            if condition() { return true }
+            var next = a.pollTimeout().earliest(b.pollTimeout())
+            if let first = inFlight.first { next = next.earliest(first.deliverAt) }
+            guard let at = next, at <= end else {
+                now = end
+                return condition()
+            }
+            now = max(now, at)
+            while let first = inFlight.first, first.deliverAt <= now {
+                inFlight.removeFirst()
+                packetsDelivered += 1
+                (first.toB ? b : a).handlePacket(first.bytes, at: now)
+                pump()
+            }
+            if let deadline = a.pollTimeout(), deadline <= now { a.handleTimeout(at: now) }
+            if let deadline = b.pollTimeout(), deadline <= now { b.handleTimeout(at: now) }
+        }
+    }
+
+    /// Runs for `duration` of virtual time.
+    func advance(_ duration: Duration) { run(until: { false }, limit: duration) }
+
+    /// Drains both sides' output onto the path and their events into the logs.
+    func pump() {
+        var moved = true
+        while moved {
+            moved = false
+            while let packet = a.pollTransmit() {
+                if packet.count > mtu { oversizedPackets += 1 }
+                enqueue(packet, toB: true)
+                moved = true
+            }
+            while let packet = b.pollTransmit() {
+                if packet.count > mtu { oversizedPackets += 1 }
+                enqueue(packet, toB: false)
+                moved = true
+            }
+        }
+        while let event = a.pollEvent() { eventsA.append(event) }
+        while let event = b.pollEvent() { eventsB.append(event) }
+    }
+
+    private func enqueue(_ packet: [UInt8], toB: Bool) {
+        if toB ? blockAToB : blockBToA { return }
+        if impairments.loss > 0, Double.random(in: 0..<1, using: &random) < impairments.loss { return }
+        let copies = impairments.duplication > 0 && Double.random(in: 0..<1, using: &random) < impairments.duplication ? 2 : 1
+        for _ in 0..<copies {
+            var delay = impairments.delay
+            if impairments.jitter > .zero {
+                delay += .nanoseconds(Int64.random(in: 0..<impairments.jitter.nanoseconds, using: &random))
+            }
+            order += 1
+            let item = InFlight(deliverAt: now + delay, order: order, toB: toB, bytes: packet)
+            // Keep the queue sorted by delivery time, then by send order.
+            var low = 0, high = inFlight.count
+            while low < high {
+                let mid = (low + high) / 2
+                if inFlight[mid].deliverAt <= item.deliverAt { low = mid + 1 } else { high = mid }
+            }
+            inFlight.insert(item, at: low)
+        }
+    }
+
+    /// Messages received by one side, per stream, in arrival order.
+    func messages(receivedBy side: SCTPAssociation) -> [UInt16: [[UInt8]]] {
+        var out: [UInt16: [[UInt8]]] = [:]
+        for event in side === a ? eventsA : eventsB {
+            if case let .message(stream, _, payload) = event { out[stream, default: []].append(payload) }
+        }
+        return out
+    }
+
+    func messageCount(receivedBy side: SCTPAssociation) -> Int {
+        (side === a ? eventsA : eventsB).reduce(0) { count, event in
+            if case .message = event { count + 1 } else { count }
+        }
+    }
+
+    func events(of side: SCTPAssociation) -> [SCTPEvent] { side === a ? eventsA : eventsB }
+}
