@@ -125,9 +125,11 @@ public final class DataChannelEndpoint {
 
     /// Ends the association at once (ABORT, RFC 9260 §9.1), as when the peer connection closes.
     public func abort(reason: String, at now: Instant) {
-        guard let association, association.state != .closed else { return }
-        association.abort(reason: reason, at: now)
-        drainAssociation(at: now)
+        if let association, association.state != .closed {
+            association.abort(reason: reason, at: now)
+            drainAssociation(at: now)
+        }
+        for id in channels.keys.sorted(by: { $0.value < $1.value }) { finish(id) }
     }
 
     // MARK: Input and output (driven by the Peer)

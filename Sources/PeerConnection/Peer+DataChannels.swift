@@ -1,4 +1,5 @@
 import DataChannel
+import SCTP
 import TandemBase
 
 /// The Peer's data plane: data channels (RFC 8831) on an SCTP association carried in DTLS records
@@ -40,6 +41,9 @@ extension Peer {
 
     public func dataChannelState(_ channel: DataChannelID) -> DataChannelState? { dataChannels.state(of: channel) }
     public func dataChannelInfo(_ channel: DataChannelID) -> DataChannelInfo? { dataChannels.info(of: channel) }
+
+    /// The SCTP association's figures (nil before DTLS is up or without data channels).
+    public var sctpStatistics: SCTPStatistics? { dataChannels.association?.statistics }
 
     /// The negotiated data-channel section, if the session has one.
     var dataSection: MediaSection? { sections.first { $0.kind == .application && !$0.rejected } }

@@ -19,7 +19,7 @@ extension SCTPAssociation {
             outstanding.popFirst()
             if first.state != .acked && first.state != .abandoned {
                 cumulativeBytes += first.size
-                if first.transmissions == 1 { rttSample = now - first.sentAt }
+                if first.transmissions == 1 && first.state == .inFlight { rttSample = min(rttSample ?? .seconds(3600), now - first.sentAt) }
             }
             acknowledge(first)
         }
@@ -36,13 +36,16 @@ extension SCTPAssociation {
             for offset in Int(block.start)...upper {
                 let chunk = outstanding[offset - 1]
                 guard chunk.state == .inFlight || chunk.state == .needsRetransmit else { continue }
-                if chunk.transmissions == 1 { rttSample = now - chunk.sentAt }
+                if chunk.transmissions == 1 && chunk.state == .inFlight { rttSample = min(rttSample ?? .seconds(3600), now - chunk.sentAt) }
                 acknowledge(chunk)
                 outstanding[offset - 1].state = .acked
                 highestNewlyAckedOffset = max(highestNewlyAckedOffset, offset)
                 newlyAcked = true
             }
         }
+        // §6.3.1 (Karn): only chunks sent once and not marked for retransmission are timed (a chunk marked
+        // by T3 but not yet resent was often received long ago). Of those this SACK newly acknowledges, the
+        // most recently sent gives the sample: an older one may have waited for a lost SACK.
         if let sample = rttSample { measuredRoundTrip(sample) }
         if newlyAcked { errorCount = 0 }
 

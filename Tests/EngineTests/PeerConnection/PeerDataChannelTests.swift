@@ -92,8 +92,11 @@ import Testing
             .binary((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) })
         }
         for message in sent { try pair.offerer.send(message, on: ids[0], at: pair.now) }
-        #expect(pair.run(for: .seconds(120)) { pair.messages(.answerer, on: remote.id).count >= sent.count })
-        #expect(pair.messages(.answerer, on: remote.id) == sent)
+        let delivered = pair.run(for: .seconds(120)) { pair.messages(.answerer, on: remote.id).count >= sent.count }
+        let received = pair.messages(.answerer, on: remote.id)
+        #expect(delivered, "\(received.count) of \(sent.count) messages after 120 s; SCTP \(String(describing: pair.offerer.sctpStatistics))")
+        let identical = received == sent  // compared as one Bool: a failure would print megabytes
+        #expect(identical)
         #expect(pair.bothConnected)
     }
 
@@ -181,6 +184,7 @@ import Testing
         let ids = try pair.negotiate(channels: [("x", DataChannelOptions())])
         #expect(pair.run(for: .seconds(5)) { !pair.remoteOpened(.answerer).isEmpty })
         pair.offerer.close(at: pair.now)
+        pair.pump()
         #expect(pair.closed(.offerer) == ids)
         let remote = try #require(pair.remoteOpened(.answerer).first)
         #expect(pair.run(for: .seconds(5)) { pair.closed(.answerer) == [remote.id] })  // SCTP ABORT reached it
