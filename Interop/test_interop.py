@@ -10,8 +10,7 @@ Run from the repository root with the venv's interpreter:
     TANDEM_BIN=.build/debug/tandem .venv/bin/python -m pytest Interop -v
 
 Tandem cases are skipped only when TANDEM_BIN is unset; if it is set, a
-missing binary is a failure. The data-channel matrix's tandem cases are
-skipped as well unless TANDEM_DATACHANNELS=1.
+missing binary is a failure.
 """
 
 from __future__ import annotations
@@ -252,8 +251,6 @@ def test_datachannel_matrix(server_kind: str, client_kind: str, request) -> None
     """The data-channel echo protocol (README): channels opened by either side,
     in-band and negotiated (id 100), ordered and unordered, text and binary
     messages up to 256 KiB, a close started by either side."""
-    if "tandem" in (server_kind, client_kind) and os.environ.get("TANDEM_DATACHANNELS") != "1":
-        pytest.skip("tandem data channels (issue 3) not enabled: set TANDEM_DATACHANNELS=1")
     options = {"datachannel": DATACHANNEL_MESSAGES, "video": False}
     call = run(server_kind, client_kind, request, client_options=options)
     assert call.client.returncode == 0, call.describe()
@@ -267,7 +264,14 @@ def test_datachannel_matrix(server_kind: str, client_kind: str, request) -> None
     assert result["server_channel_intact"] is True, "server-probe messages arrived damaged"
     assert result["server_channel_closed"] is True, "the server's close of server-probe never completed"
     assert result["client_close_completed"] is True, "the client's close of echo-ordered never completed"
-    if server_kind != "tandem":
+    if server_kind == "tandem":
+        output = call.server.output(call.first_line)
+        for label in ("echo-ordered", "echo-unordered"):
+            assert f'data channel "{label}" opened by the client' in output, output
+        assert "closing server-probe (acknowledged: true)" in output, (
+            f"the client did not acknowledge the probe messages\n{call.describe()}"
+        )
+    else:
         events = call.server_events()
         opened = {e["label"] for e in events if e.get("event") == "datachannel"}
         assert opened == {"echo-ordered", "echo-unordered"}, f"in-band channels seen: {opened}"
