@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "RTP", dependencies: ["TandemBase"]),
         .target(name: "SDP", dependencies: ["TandemBase"]),
         // SCTP association (RFC 9260, 8261, 3758, 6525); OpenSSL for the state cookie's HMAC.
-        .target(name: "SCTP", dependencies: ["TandemBase", "COpenSSL"]),
+        .target(name: "SCTP", dependencies: ["TandemBase", "COpenSSL", "CTandemShims"]),
         .target(name: "DataChannel", dependencies: ["TandemBase", "SCTP"]),
         .target(name: "PeerConnection", dependencies: ["TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "SCTP", "DataChannel"]),
 

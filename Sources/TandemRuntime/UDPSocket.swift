@@ -92,12 +92,14 @@ private final class DatagramInbound: ChannelInboundHandler {
 
 public enum RuntimeError: Error, CustomStringConvertible {
     case bindFailed(String)
+    case invalidAddress(String)
     case noUsableInterface
     case closed
 
     public var description: String {
         switch self {
         case let .bindFailed(address): "could not bind a UDP socket on \(address)"
+        case let .invalidAddress(address): "not a usable socket address: \(address)"
         case .noUsableInterface: "no usable network interface for ICE host candidates"
         case .closed: "the peer connection is closed"
         }

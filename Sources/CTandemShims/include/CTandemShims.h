@@ -2,6 +2,7 @@
 #define TANDEM_SHIMS_H
 /* Wrappers for what Swift cannot import from the C libraries: function-like macros,
    SSL_OP_* constants and variadic control functions (design notes §3). Prefix: tandem_. */
+#include <stddef.h>
 #include <stdint.h>
 #include <openssl/ssl.h>
 #include <openssl/bio.h>
@@ -37,4 +38,9 @@ void tandem_openssl_free(void *pointer);
 /* EVP_EC_gen("P-256") and EVP_RSA_gen(bits) (variadic EVP_PKEY_Q_keygen underneath); NULL on failure. */
 EVP_PKEY *tandem_generate_ec_p256_key(void);
 EVP_PKEY *tandem_generate_rsa_key(unsigned int bits);
+
+/* CRC32c with the SSE4.2 crc32 instruction: available (1) or not (0) on this CPU, and the update of a
+   running (not complemented) value; without the instruction the update returns crc unchanged. */
+int tandem_crc32c_hardware_available(void);
+uint32_t tandem_crc32c_hardware_update(uint32_t crc, const void *data, size_t length);
 #endif

@@ -3,6 +3,19 @@ import TandemBase
 @testable import SCTP
 
 @Suite struct SCTPCRC32cTests {
+    @Test func tableAndInstructionPathsAgree() {
+        var random = SeededGenerator(seed: 9)
+        for length in [0, 1, 7, 8, 9, 31, 32, 33, 1_200, 65_536] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+            var table: UInt32 = 0xFFFF_FFFF
+            bytes.withUnsafeBytes { CRC32c.tableUpdate(&table, $0) }
+            #expect(~table == CRC32c.checksum(bytes), "length \(length)")
+        }
+        var vector: UInt32 = 0xFFFF_FFFF
+        [UInt8](repeating: 0xFF, count: 32).withUnsafeBytes { CRC32c.tableUpdate(&vector, $0) }
+        #expect(~vector == 0x62A8_AB43)  // RFC 3720 B.4
+    }
+
     /// RFC 3720 Appendix B.4; the RFC lists the CRC bytes in transmission order (least significant first).
     @Test func rfc3720Vectors() {
         #expect(CRC32c.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
