@@ -41,7 +41,7 @@ extension SCTPAssociation {
     }
 
     func handleReconfig(_ parameters: [SCTPReconfigParameter]) {
-        guard [.established, .shutdownPending, .shutdownSent, .shutdownReceived].contains(state) else { return }
+        guard state.isUp else { return }
         var responses: [SCTPReconfigParameter] = []
         for parameter in parameters {
             switch parameter {

@@ -7,7 +7,7 @@ extension SCTPAssociation {
     /// §6.2.1: process a SACK. Only the chunks it newly acknowledges are visited, plus the missing ones
     /// below the highest newly acknowledged TSN for miss indications.
     func handleSack(_ sack: SCTPSackChunk) {
-        guard [.established, .shutdownPending, .shutdownReceived, .shutdownSent].contains(state) else { return }
+        guard state.isUp else { return }
         let cumulative = sack.cumulativeTSN
         // D.i: an older cumulative TSN is a reordered SACK; a cumulative TSN beyond what we sent is bogus.
         guard tsnLessOrEqual(cumulativeAckTSN, cumulative), tsnLess(cumulative, nextTSN) else { return }
@@ -82,6 +82,7 @@ extension SCTPAssociation {
                 }
             }
         }
+        if let cap = configuration.maxCongestionWindow { congestionWindow = min(congestionWindow, max(cap, configuration.mtu)) }
         if let exit = fastRecoveryExitPoint, tsnLessOrEqual(exit, cumulative) { fastRecoveryExitPoint = nil }
 
         // §6.2.1: the peer's window less what is still in flight.

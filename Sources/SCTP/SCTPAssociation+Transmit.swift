@@ -31,10 +31,10 @@ extension SCTPAssociation {
             forwardTSNPending = false
             makeForwardTSN().encode(into: &writer)
         }
-        if [.established, .shutdownPending, .shutdownReceived, .shutdownSent].contains(state) {
+        if state.isUp {
             let dataStart = writer.count
             writeRetransmissions(into: &writer)
-            if state == .established || state == .shutdownPending || state == .shutdownReceived {
+            if state.sendsNewData {
                 writeNewData(into: &writer)
             }
             if writer.count > dataStart {
@@ -55,7 +55,7 @@ extension SCTPAssociation {
 
     /// Whether DATA could go out now (used to bundle a delayed SACK with it).
     var canSendData: Bool {
-        guard state == .established || state == .shutdownPending || state == .shutdownReceived else { return false }
+        guard state.sendsNewData else { return false }
         if retransmitCount > 0 && (fastRetransmitBurst || flightSize < congestionWindow) { return true }
         return sendQueue.hasQueuedData && flightSize < congestionWindow && (peerReceiveWindow > 0 || flightSize == 0)
     }
