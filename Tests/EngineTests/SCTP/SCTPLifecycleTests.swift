@@ -247,3 +247,53 @@ import TandemBase
         #expect(reply.verificationTag == chunk.initiateTag)
     }
 }
+
+@Suite struct SCTPDeferredResetTests {
+    func responses(_ side: SCTPAssociation) -> [UInt32] {
+        var results: [UInt32] = []
+        while let bytes = side.pollTransmit() {
+            for chunk in (try? SCTPPacket.decode(bytes))?.chunks ?? [] {
+                if case let .reconfig(parameters) = chunk {
+                    for case let .response(_, result) in parameters { results.append(result) }
+                }
+            }
+        }
+        return results
+    }
+
+    func request(_ side: SCTPAssociation, sequence: UInt32, lastTSN: UInt32) -> [UInt8] {
+        SCTPPacket(sourcePort: 5000, destinationPort: 5000, verificationTag: side.localTag,
+                   chunks: [.reconfig([.outgoingReset(requestSequence: sequence, responseSequence: 0,
+                                                      senderLastTSN: lastTSN, streams: [2])])]).encode()
+    }
+
+    /// RFC 6525 §5.2.2: data still missing → "in progress"; asked again (same or next sequence number,
+    /// as dcSCTP does) once it arrived → performed; a plain retransmission gets the same answer.
+    @Test(arguments: [false, true])
+    func resetWaitsForTheSendersLastTSN(retryWithNextSequence: Bool) {
+        let pipe = SCTPTestPipe(seed: 91)
+        pipe.connect()
+        let b = pipe.b
+        _ = responses(b)
+        let first = b.peerNextReconfigSequence
+        let missing = b.tracker.cumulative &+ 1
+        b.handlePacket(request(b, sequence: first, lastTSN: missing), at: pipe.now)
+        #expect(responses(b) == [SCTPReconfigResult.inProgress])
+        #expect(b.pollEvent() == nil)
+        b.handlePacket(SCTPPacket(sourcePort: 5000, destinationPort: 5000, verificationTag: b.localTag,
+                                  chunks: [.data(SCTPDataChunk(tsn: missing, streamID: 2, ssn: 0, ppid: 51, unordered: false,
+                                                               beginning: true, ending: true, payload: [1]))]).encode(),
+                       at: pipe.now)
+        let retry = retryWithNextSequence ? first &+ 1 : first
+        b.handlePacket(request(b, sequence: retry, lastTSN: missing), at: pipe.now)
+        #expect(responses(b).last == SCTPReconfigResult.successPerformed)
+        var events: [SCTPEvent] = []
+        while let event = b.pollEvent() { events.append(event) }
+        #expect(events == [.message(stream: 2, ppid: 51, payload: [1]), .incomingStreamsReset([2])])
+        b.handlePacket(request(b, sequence: retry, lastTSN: missing), at: pipe.now)
+        #expect(responses(b) == [SCTPReconfigResult.successPerformed])
+        #expect(b.pollEvent() == nil)
+        b.handlePacket(request(b, sequence: retry &+ 5, lastTSN: missing), at: pipe.now)
+        #expect(responses(b) == [SCTPReconfigResult.errorBadSequenceNumber])
+    }
+}
