@@ -29,34 +29,54 @@ extension SCTPAssociation {
         newlyAcked = cumulativeBytes > 0
 
         // Gap ack blocks: offsets from the cumulative TSN; outstanding[offset - 1] holds TSN cum + offset.
+        // Parts already covered by the previous SACK's blocks were acknowledged then and are skipped,
+        // so a long recovery with many blocks costs only what each SACK adds.
+        let blocks = sortedGapBlocks(sack)
+        let previous = previousGapBlocks.compactMap { range -> ClosedRange<Int>? in
+            let lower = max(1, Int(Int32(bitPattern: range.start &- cumulative)))
+            let upper = Int(Int32(bitPattern: range.end &- cumulative))
+            return lower <= upper ? lower...upper : nil
+        }
         var highestNewlyAckedOffset = 0
-        for block in sack.gapBlocks where block.start >= 1 && block.start <= block.end {
-            let upper = min(Int(block.end), outstanding.count)
-            guard Int(block.start) <= upper else { continue }
-            for offset in Int(block.start)...upper {
+        var previousIndex = 0
+        for block in blocks {
+            var offset = block.lowerBound
+            while offset <= block.upperBound {
+                while previousIndex < previous.count, previous[previousIndex].upperBound < offset { previousIndex += 1 }
+                if previousIndex < previous.count, previous[previousIndex].lowerBound <= offset {
+                    offset = previous[previousIndex].upperBound + 1
+                    continue
+                }
                 let chunk = outstanding[offset - 1]
-                guard chunk.state == .inFlight || chunk.state == .needsRetransmit else { continue }
-                if chunk.transmissions == 1 { rttSample = now - chunk.sentAt }
-                acknowledge(chunk)
-                outstanding[offset - 1].state = .acked
-                highestNewlyAckedOffset = max(highestNewlyAckedOffset, offset)
-                newlyAcked = true
+                if chunk.state == .inFlight || chunk.state == .needsRetransmit {
+                    if chunk.transmissions == 1 { rttSample = now - chunk.sentAt }
+                    acknowledge(chunk)
+                    outstanding[offset - 1].state = .acked
+                    highestNewlyAckedOffset = offset
+                    newlyAcked = true
+                }
+                offset += 1
             }
         }
+        previousGapBlocks = blocks.map { (cumulative &+ UInt32($0.lowerBound), cumulative &+ UInt32($0.upperBound)) }
         if let sample = rttSample { measuredRoundTrip(sample) }
         if newlyAcked { errorCount = 0 }
 
         // §7.2.4: a miss indication for each chunk still in flight below the highest newly acked TSN;
-        // the third one marks it for fast retransmit.
+        // the third one marks it for fast retransmit. Only the holes between the blocks can hold such
+        // chunks, so only they are visited.
         var marked = false
-        if highestNewlyAckedOffset > 1 {
-            for index in 0..<(highestNewlyAckedOffset - 1) where outstanding[index].state == .inFlight {
-                outstanding[index].missIndications += 1
-                if outstanding[index].missIndications >= 3 {
-                    markForRetransmission(at: index, fast: true)
+        var holeStart = 1
+        for block in blocks where holeStart < highestNewlyAckedOffset {
+            for offset in holeStart..<min(block.lowerBound, highestNewlyAckedOffset)
+            where outstanding[offset - 1].state == .inFlight {
+                outstanding[offset - 1].missIndications += 1
+                if outstanding[offset - 1].missIndications >= 3 {
+                    markForRetransmission(at: offset - 1, fast: true)
                     marked = true
                 }
             }
+            holeStart = max(holeStart, block.upperBound + 1)
         }
         if marked {
             fastRetransmitBurst = true
@@ -96,6 +116,30 @@ extension SCTPAssociation {
         }
         advancePeerAckPoint(resend: true)
         progressShutdown()
+    }
+
+    /// The SACK's valid gap blocks as offsets within the outstanding queue, ascending and disjoint.
+    func sortedGapBlocks(_ sack: SCTPSackChunk) -> [ClosedRange<Int>] {
+        var blocks: [ClosedRange<Int>] = []
+        blocks.reserveCapacity(sack.gapBlocks.count)
+        var ascending = true
+        for block in sack.gapBlocks where block.start >= 1 && block.start <= block.end {
+            let upper = min(Int(block.end), outstanding.count)
+            guard Int(block.start) <= upper else { continue }
+            if let last = blocks.last, last.upperBound >= Int(block.start) { ascending = false }
+            blocks.append(Int(block.start)...upper)
+        }
+        guard !ascending else { return blocks }
+        // Out of order or overlapping (not what RFC 9260 §3.3.4 sends, but possible): sort and merge.
+        var merged: [ClosedRange<Int>] = []
+        for block in blocks.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, last.upperBound + 1 >= block.lowerBound {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, block.upperBound)
+            } else {
+                merged.append(block)
+            }
+        }
+        return merged
     }
 
     /// A chunk newly acknowledged (or dropped by the cumulative TSN): leaves the flight and the buffer.
