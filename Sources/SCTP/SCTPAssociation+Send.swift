@@ -19,7 +19,8 @@ extension SCTPAssociation {
             outstanding.popFirst()
             if first.state != .acked && first.state != .abandoned {
                 cumulativeBytes += first.size
-                if first.transmissions == 1 { rttSample = now - first.sentAt }
+                // §6.3.1 C5 (Karn): only chunks sent once and not yet given up as lost.
+                if first.transmissions == 1 && first.state == .inFlight { rttSample = now - first.sentAt }
             }
             acknowledge(first)
         }
@@ -49,7 +50,7 @@ extension SCTPAssociation {
                 }
                 let chunk = outstanding[offset - 1]
                 if chunk.state == .inFlight || chunk.state == .needsRetransmit {
-                    if chunk.transmissions == 1 { rttSample = now - chunk.sentAt }
+                    if chunk.transmissions == 1 && chunk.state == .inFlight { rttSample = now - chunk.sentAt }
                     acknowledge(chunk)
                     outstanding[offset - 1].state = .acked
                     highestNewlyAckedOffset = offset
@@ -71,7 +72,8 @@ extension SCTPAssociation {
             for offset in holeStart..<min(block.lowerBound, highestNewlyAckedOffset)
             where outstanding[offset - 1].state == .inFlight {
                 outstanding[offset - 1].missIndications += 1
-                if outstanding[offset - 1].missIndications >= 3 {
+                // §7.2.4: a chunk is fast retransmitted only once; after that, T3-rtx covers it.
+                if outstanding[offset - 1].missIndications >= 3 && !outstanding[offset - 1].fastRetransmitted {
                     markForRetransmission(at: offset - 1, fast: true)
                     marked = true
                 }
@@ -109,9 +111,11 @@ extension SCTPAssociation {
         peerReceiveWindow = max(0, Int(sack.advertisedReceiverWindow) - flightSize)
 
         // §6.3.2 R2 and R3: stop T3 when nothing is in flight, restart it when the cumulative TSN moves.
-        if flightSize == 0 && retransmitCount == 0 {
+        // A FORWARD TSN not yet acknowledged keeps it running too: it is resent on expiry (RFC 3758 §3.5).
+        if retransmitQueue.count > 0 && retransmitCount == 0 { retransmitQueue.removeAll() }
+        if flightSize == 0 && retransmitCount == 0 && !tsnLess(cumulative, advancedPeerAckPoint) {
             t3Deadline = nil
-        } else if cumulativeAdvanced {
+        } else if cumulativeAdvanced || t3Deadline == nil {
             t3Deadline = now + rto
         }
         advancePeerAckPoint(resend: true)
@@ -178,7 +182,7 @@ extension SCTPAssociation {
     /// T3-rtx expired (§6.3.3): back off, collapse the window to one MTU, and queue everything in flight.
     func t3Expired() {
         t3Deadline = nil
-        guard flightSize > 0 || retransmitCount > 0 else { return }
+        guard flightSize > 0 || retransmitCount > 0 || tsnLess(cumulativeAckTSN, advancedPeerAckPoint) else { return }
         stats.t3Expirations += 1
         guard countError("DATA") else { return }
         backOffRTO()

@@ -30,6 +30,7 @@ extension SCTPAssociation {
         if forwardTSNPending && writer.count + 8 + 4 * 16 <= mtu {
             forwardTSNPending = false
             makeForwardTSN().encode(into: &writer)
+            if t3Deadline == nil { t3Deadline = now + rto }
         }
         if state.isUp {
             let dataStart = writer.count
@@ -79,7 +80,12 @@ extension SCTPAssociation {
             guard writer.count + chunk.size <= mtu else { break }
             retransmitQueue.popFirst()
             SCTPChunk.data(chunk.data).encode(into: &writer)
-            if chunk.markedByFastRetransmit { stats.fastRetransmissions += 1 } else { stats.timeoutRetransmissions += 1 }
+            if chunk.markedByFastRetransmit {
+                stats.fastRetransmissions += 1
+                chunk.fastRetransmitted = true
+            } else {
+                stats.timeoutRetransmissions += 1
+            }
             chunk.state = .inFlight
             chunk.transmissions += 1
             chunk.missIndications = 0

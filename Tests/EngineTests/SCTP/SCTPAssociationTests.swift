@@ -77,7 +77,7 @@ func makeMessages(count: Int, seed: UInt64, maxSize: Int = 256 * 1024) -> [[UInt
         let delivered = pipe.run(until: { pipe.messageCount(receivedBy: pipe.b) == messages.count
                                           && pipe.messageCount(receivedBy: pipe.a) == 1 }, limit: .seconds(600))
         #expect(delivered)
-        #expect(pipe.messages(receivedBy: pipe.b) == expected)
+        #expect(sameMessages(pipe.messages(receivedBy: pipe.b), expected))
         #expect(pipe.messages(receivedBy: pipe.a)[1]?.first?.count == 70_000)
         #expect(pipe.oversizedPackets == 0)
         let stats = pipe.a.statistics
@@ -119,8 +119,8 @@ struct ScriptedGenerator: RandomNumberGenerator {
         }
         #expect(pipe.run(until: { pipe.messageCount(receivedBy: pipe.b) == messages.count
                                   && pipe.messageCount(receivedBy: pipe.a) == messages.count }, limit: .seconds(600)))
-        #expect(pipe.messages(receivedBy: pipe.b)[0] == messages)
-        #expect(pipe.messages(receivedBy: pipe.a)[1] == messages)
+        #expect(sameMessages(pipe.messages(receivedBy: pipe.b)[0] ?? [], messages))
+        #expect(sameMessages(pipe.messages(receivedBy: pipe.a)[1] ?? [], messages))
         #expect(pipe.a.nextTSN < pipe.a.localInitialTSN, "the TSNs wrapped")
     }
 

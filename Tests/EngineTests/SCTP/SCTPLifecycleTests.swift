@@ -15,7 +15,7 @@ import TandemBase
             }
         }
         #expect(pipe.run(until: { pipe.messageCount(receivedBy: pipe.b) == 320 }, limit: .seconds(120)))
-        #expect(pipe.messages(receivedBy: pipe.b) == expected)
+        #expect(sameMessages(pipe.messages(receivedBy: pipe.b), expected))
     }
 
     @Test func smallMessageOvertakesBulkQueue() throws {
@@ -227,7 +227,7 @@ import TandemBase
             expected.append(message)
         }
         #expect(pipe.run(until: { pipe.messageCount(receivedBy: pipe.b) == 60 }, limit: .seconds(120)))
-        #expect(pipe.messages(receivedBy: pipe.b)[0] == expected)
+        #expect(sameMessages(pipe.messages(receivedBy: pipe.b)[0] ?? [], expected))
         // The peer's advertised window bounded what was in flight.
         #expect(pipe.a.statistics.peerReceiveWindow <= 24_000)
     }

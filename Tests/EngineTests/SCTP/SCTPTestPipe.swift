@@ -151,3 +151,21 @@ final class SCTPTestPipe {
 
     func events(of side: SCTPAssociation) -> [SCTPEvent] { side === a ? eventsA : eventsB }
 }
+
+/// Compares message lists without letting a failure print megabytes of payload: the comparison is a
+/// Bool, and a mismatch is described by counts and the first differing index.
+func sameMessages(_ received: [[UInt8]], _ expected: [[UInt8]]) -> Bool {
+    guard received != expected else { return true }
+    let index = zip(received, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(received.count, expected.count)
+    print("messages differ: \(received.count) received, \(expected.count) expected, first difference at \(index)")
+    return false
+}
+
+func sameMessages(_ received: [UInt16: [[UInt8]]], _ expected: [UInt16: [[UInt8]]]) -> Bool {
+    guard received != expected else { return true }
+    for stream in Set(received.keys).union(expected.keys).sorted() {
+        print("stream \(stream):", terminator: " ")
+        _ = sameMessages(received[stream] ?? [], expected[stream] ?? [])
+    }
+    return false
+}
