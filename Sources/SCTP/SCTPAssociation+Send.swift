@@ -272,8 +272,8 @@ extension SCTPAssociation {
         for index in 0..<count where !outstanding[index].data.unordered {
             skipped[outstanding[index].data.streamID] = outstanding[index].data.ssn
         }
-        let entries = skipped.sorted { $0.key < $1.key }.prefix((configuration.mtu - 40) / 4)
-        stats.forwardTSNsSent += 1
+        // One packet holds the header (12), the chunk's fixed part (8) and 4 bytes per stream.
+        let entries = skipped.sorted { $0.key < $1.key }.prefix((configuration.mtu - SCTPPacket.headerSize - 8) / 4)
         return .forwardTSN(SCTPForwardTSNChunk(newCumulativeTSN: advancedPeerAckPoint,
                                                skipped: entries.map { .init(streamID: $0.key, ssn: $0.value) }))
     }

@@ -27,11 +27,7 @@ extension SCTPAssociation {
         if sackImmediately || (sackOwed && (writer.count > SCTPPacket.headerSize || canSendData)) {
             makeSack().encode(into: &writer)
         }
-        if forwardTSNPending && writer.count + 8 + 4 * 16 <= mtu {
-            forwardTSNPending = false
-            makeForwardTSN().encode(into: &writer)
-            if t3Deadline == nil { t3Deadline = now + rto }
-        }
+        writeForwardTSN(into: &writer)
         if state.isUp {
             let dataStart = writer.count
             writeRetransmissions(into: &writer)
@@ -44,8 +40,23 @@ extension SCTPAssociation {
                 if heartbeatAckDeadline == nil { heartbeatDeadline = now + configuration.heartbeatInterval }
             }
         }
+        // Abandoning a chunk instead of retransmitting it may have just made a FORWARD TSN due.
+        writeForwardTSN(into: &writer)
         guard writer.count > SCTPPacket.headerSize else { return nil }
         return counted(SCTPPacket.finish(&writer))
+    }
+
+    /// The pending FORWARD TSN, if it fits this packet (or the packet is still empty).
+    private func writeForwardTSN(into writer: inout SCTPPacketWriter) {
+        guard forwardTSNPending else { return }
+        let chunk = makeForwardTSN()
+        guard case let .forwardTSN(forward) = chunk,
+              writer.count + 8 + 4 * forward.skipped.count <= configuration.mtu || writer.count == SCTPPacket.headerSize
+        else { return }
+        forwardTSNPending = false
+        stats.forwardTSNsSent += 1
+        chunk.encode(into: &writer)
+        if t3Deadline == nil { t3Deadline = now + rto }
     }
 
     private func counted(_ packet: [UInt8]) -> [UInt8] {
