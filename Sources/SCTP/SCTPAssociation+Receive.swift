@@ -51,7 +51,7 @@ extension SCTPAssociation {
                 if state != .closed && state != .cookieWait { controlChunks.append(.heartbeatAck(info: info)) }
             case let .heartbeatAck(info): handleHeartbeatAck(info)
             case let .abort(_, causes):
-                close(.abortedByPeer(causes.map(\.text).joined(separator: "; ")))
+                close(.abortedByPeer(causes.isEmpty ? "ABORT without a cause" : causes.map(\.text).joined(separator: "; ")))
                 break chunks
             case let .shutdown(cumulativeTSN): handleShutdown(cumulativeTSN: cumulativeTSN)
             case .shutdownAck: handleShutdownAck()
@@ -97,7 +97,7 @@ extension SCTPAssociation {
 
     /// One DATA chunk (§6.2); false if the association was aborted because of it.
     func receiveData(_ chunk: SCTPDataChunk) -> Bool {
-        guard [.established, .shutdownPending, .shutdownSent].contains(state) else { return true }
+        guard state.acceptsData else { return true }
         stats.dataChunksReceived += 1
         let tsn = chunk.tsn
         if tracker.isReceived(tsn) {
@@ -176,7 +176,7 @@ extension SCTPAssociation {
 
     /// RFC 3758 §3.6: move the cumulative TSN, skip the listed SSNs, deliver what that unblocks, and SACK.
     func handleForwardTSN(_ forward: SCTPForwardTSNChunk) {
-        guard [.established, .shutdownPending, .shutdownSent].contains(state) else { return }
+        guard state.acceptsData else { return }
         sackImmediately = true
         guard tsnLess(tracker.cumulative, forward.newCumulativeTSN) else { return }
         tracker.forward(to: forward.newCumulativeTSN)

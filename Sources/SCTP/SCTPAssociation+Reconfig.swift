@@ -41,7 +41,7 @@ extension SCTPAssociation {
     }
 
     func handleReconfig(_ parameters: [SCTPReconfigParameter]) {
-        guard [.established, .shutdownPending, .shutdownSent, .shutdownReceived].contains(state) else { return }
+        guard state.isUp else { return }
         var responses: [SCTPReconfigParameter] = []
         for parameter in parameters {
             switch parameter {
@@ -64,13 +64,18 @@ extension SCTPAssociation {
     }
 
     /// §5.2.2: reset the incoming streams once every TSN up to the sender's last one has arrived;
-    /// until then answer "in progress" so the peer asks again.
+    /// until then answer "in progress". The peer asks again either with the same sequence number
+    /// (RFC 6525 §5.2.7) or, as dcSCTP does, with the next one: both are evaluated afresh.
     private func peerOutgoingReset(request: UInt32, lastTSN: UInt32, streams: [UInt16]) -> UInt32 {
-        if request == peerNextReconfigSequence &- 1 { return lastPeerReconfigResult }
-        guard request == peerNextReconfigSequence else { return SCTPReconfigResult.errorBadSequenceNumber }
-        guard tsnLessOrEqual(lastTSN, tracker.cumulative) else { return SCTPReconfigResult.inProgress }
+        let previous = peerNextReconfigSequence &- 1
+        if request == previous && lastPeerReconfigResult != SCTPReconfigResult.inProgress { return lastPeerReconfigResult }
+        guard request == previous || request == peerNextReconfigSequence else { return SCTPReconfigResult.errorBadSequenceNumber }
+        if request == peerNextReconfigSequence { peerNextReconfigSequence &+= 1 }
+        guard tsnLessOrEqual(lastTSN, tracker.cumulative) else {
+            lastPeerReconfigResult = SCTPReconfigResult.inProgress
+            return SCTPReconfigResult.inProgress
+        }
         reassembly.resetStreams(streams)
-        peerNextReconfigSequence &+= 1
         lastPeerReconfigResult = SCTPReconfigResult.successPerformed
         emit(.incomingStreamsReset(streams))
         return SCTPReconfigResult.successPerformed

@@ -7,7 +7,7 @@ extension SCTPAssociation {
     /// §6.2.1: process a SACK. Only the chunks it newly acknowledges are visited, plus the missing ones
     /// below the highest newly acknowledged TSN for miss indications.
     func handleSack(_ sack: SCTPSackChunk) {
-        guard [.established, .shutdownPending, .shutdownReceived, .shutdownSent].contains(state) else { return }
+        guard state.isUp else { return }
         let cumulative = sack.cumulativeTSN
         // D.i: an older cumulative TSN is a reordered SACK; a cumulative TSN beyond what we sent is bogus.
         guard tsnLessOrEqual(cumulativeAckTSN, cumulative), tsnLess(cumulative, nextTSN) else { return }
@@ -19,7 +19,8 @@ extension SCTPAssociation {
             outstanding.popFirst()
             if first.state != .acked && first.state != .abandoned {
                 cumulativeBytes += first.size
-                if first.transmissions == 1 && first.state == .inFlight { rttSample = min(rttSample ?? .seconds(3600), now - first.sentAt) }
+                // §6.3.1 C5 (Karn): only chunks sent once and not yet given up as lost.
+                if first.transmissions == 1 && first.state == .inFlight { rttSample = now - first.sentAt }
             }
             acknowledge(first)
         }
@@ -29,37 +30,55 @@ extension SCTPAssociation {
         newlyAcked = cumulativeBytes > 0
 
         // Gap ack blocks: offsets from the cumulative TSN; outstanding[offset - 1] holds TSN cum + offset.
+        // Parts already covered by the previous SACK's blocks were acknowledged then and are skipped,
+        // so a long recovery with many blocks costs only what each SACK adds.
+        let blocks = sortedGapBlocks(sack)
+        let previous = previousGapBlocks.compactMap { range -> ClosedRange<Int>? in
+            let lower = max(1, Int(Int32(bitPattern: range.start &- cumulative)))
+            let upper = Int(Int32(bitPattern: range.end &- cumulative))
+            return lower <= upper ? lower...upper : nil
+        }
         var highestNewlyAckedOffset = 0
-        for block in sack.gapBlocks where block.start >= 1 && block.start <= block.end {
-            let upper = min(Int(block.end), outstanding.count)
-            guard Int(block.start) <= upper else { continue }
-            for offset in Int(block.start)...upper {
+        var previousIndex = 0
+        for block in blocks {
+            var offset = block.lowerBound
+            while offset <= block.upperBound {
+                while previousIndex < previous.count, previous[previousIndex].upperBound < offset { previousIndex += 1 }
+                if previousIndex < previous.count, previous[previousIndex].lowerBound <= offset {
+                    offset = previous[previousIndex].upperBound + 1
+                    continue
+                }
                 let chunk = outstanding[offset - 1]
-                guard chunk.state == .inFlight || chunk.state == .needsRetransmit else { continue }
-                if chunk.transmissions == 1 && chunk.state == .inFlight { rttSample = min(rttSample ?? .seconds(3600), now - chunk.sentAt) }
-                acknowledge(chunk)
-                outstanding[offset - 1].state = .acked
-                highestNewlyAckedOffset = max(highestNewlyAckedOffset, offset)
-                newlyAcked = true
+                if chunk.state == .inFlight || chunk.state == .needsRetransmit {
+                    if chunk.transmissions == 1 && chunk.state == .inFlight { rttSample = now - chunk.sentAt }
+                    acknowledge(chunk)
+                    outstanding[offset - 1].state = .acked
+                    highestNewlyAckedOffset = offset
+                    newlyAcked = true
+                }
+                offset += 1
             }
         }
-        // §6.3.1 (Karn): only chunks sent once and not marked for retransmission are timed (a chunk marked
-        // by T3 but not yet resent was often received long ago). Of those this SACK newly acknowledges, the
-        // most recently sent gives the sample: an older one may have waited for a lost SACK.
+        previousGapBlocks = blocks.map { (cumulative &+ UInt32($0.lowerBound), cumulative &+ UInt32($0.upperBound)) }
         if let sample = rttSample { measuredRoundTrip(sample) }
         if newlyAcked { errorCount = 0 }
 
         // §7.2.4: a miss indication for each chunk still in flight below the highest newly acked TSN;
-        // the third one marks it for fast retransmit.
+        // the third one marks it for fast retransmit. Only the holes between the blocks can hold such
+        // chunks, so only they are visited.
         var marked = false
-        if highestNewlyAckedOffset > 1 {
-            for index in 0..<(highestNewlyAckedOffset - 1) where outstanding[index].state == .inFlight {
-                outstanding[index].missIndications += 1
-                if outstanding[index].missIndications >= 3 {
-                    markForRetransmission(at: index, fast: true)
+        var holeStart = 1
+        for block in blocks where holeStart < highestNewlyAckedOffset {
+            for offset in holeStart..<min(block.lowerBound, highestNewlyAckedOffset)
+            where outstanding[offset - 1].state == .inFlight {
+                outstanding[offset - 1].missIndications += 1
+                // §7.2.4: a chunk is fast retransmitted only once; after that, T3-rtx covers it.
+                if outstanding[offset - 1].missIndications >= 3 && !outstanding[offset - 1].fastRetransmitted {
+                    markForRetransmission(at: offset - 1, fast: true)
                     marked = true
                 }
             }
+            holeStart = max(holeStart, block.upperBound + 1)
         }
         if marked {
             fastRetransmitBurst = true
@@ -85,19 +104,46 @@ extension SCTPAssociation {
                 }
             }
         }
+        if let cap = configuration.maxCongestionWindow { congestionWindow = min(congestionWindow, max(cap, configuration.mtu)) }
         if let exit = fastRecoveryExitPoint, tsnLessOrEqual(exit, cumulative) { fastRecoveryExitPoint = nil }
 
         // §6.2.1: the peer's window less what is still in flight.
         peerReceiveWindow = max(0, Int(sack.advertisedReceiverWindow) - flightSize)
 
         // §6.3.2 R2 and R3: stop T3 when nothing is in flight, restart it when the cumulative TSN moves.
-        if flightSize == 0 && retransmitCount == 0 {
+        // A FORWARD TSN not yet acknowledged keeps it running too: it is resent on expiry (RFC 3758 §3.5).
+        if retransmitQueue.count > 0 && retransmitCount == 0 { retransmitQueue.removeAll() }
+        if flightSize == 0 && retransmitCount == 0 && !tsnLess(cumulative, advancedPeerAckPoint) {
             t3Deadline = nil
-        } else if cumulativeAdvanced {
+        } else if cumulativeAdvanced || t3Deadline == nil {
             t3Deadline = now + rto
         }
         advancePeerAckPoint(resend: true)
         progressShutdown()
+    }
+
+    /// The SACK's valid gap blocks as offsets within the outstanding queue, ascending and disjoint.
+    func sortedGapBlocks(_ sack: SCTPSackChunk) -> [ClosedRange<Int>] {
+        var blocks: [ClosedRange<Int>] = []
+        blocks.reserveCapacity(sack.gapBlocks.count)
+        var ascending = true
+        for block in sack.gapBlocks where block.start >= 1 && block.start <= block.end {
+            let upper = min(Int(block.end), outstanding.count)
+            guard Int(block.start) <= upper else { continue }
+            if let last = blocks.last, last.upperBound >= Int(block.start) { ascending = false }
+            blocks.append(Int(block.start)...upper)
+        }
+        guard !ascending else { return blocks }
+        // Out of order or overlapping (not what RFC 9260 §3.3.4 sends, but possible): sort and merge.
+        var merged: [ClosedRange<Int>] = []
+        for block in blocks.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, last.upperBound + 1 >= block.lowerBound {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, block.upperBound)
+            } else {
+                merged.append(block)
+            }
+        }
+        return merged
     }
 
     /// A chunk newly acknowledged (or dropped by the cumulative TSN): leaves the flight and the buffer.
@@ -136,7 +182,7 @@ extension SCTPAssociation {
     /// T3-rtx expired (§6.3.3): back off, collapse the window to one MTU, and queue everything in flight.
     func t3Expired() {
         t3Deadline = nil
-        guard flightSize > 0 || retransmitCount > 0 else { return }
+        guard flightSize > 0 || retransmitCount > 0 || tsnLess(cumulativeAckTSN, advancedPeerAckPoint) else { return }
         stats.t3Expirations += 1
         guard countError("DATA") else { return }
         backOffRTO()
@@ -226,8 +272,8 @@ extension SCTPAssociation {
         for index in 0..<count where !outstanding[index].data.unordered {
             skipped[outstanding[index].data.streamID] = outstanding[index].data.ssn
         }
-        let entries = skipped.sorted { $0.key < $1.key }.prefix((configuration.mtu - 40) / 4)
-        stats.forwardTSNsSent += 1
+        // One packet holds the header (12), the chunk's fixed part (8) and 4 bytes per stream.
+        let entries = skipped.sorted { $0.key < $1.key }.prefix((configuration.mtu - SCTPPacket.headerSize - 8) / 4)
         return .forwardTSN(SCTPForwardTSNChunk(newCumulativeTSN: advancedPeerAckPoint,
                                                skipped: entries.map { .init(streamID: $0.key, ssn: $0.value) }))
     }

@@ -27,14 +27,11 @@ extension SCTPAssociation {
         if sackImmediately || (sackOwed && (writer.count > SCTPPacket.headerSize || canSendData)) {
             makeSack().encode(into: &writer)
         }
-        if forwardTSNPending && writer.count + 8 + 4 * 16 <= mtu {
-            forwardTSNPending = false
-            makeForwardTSN().encode(into: &writer)
-        }
-        if [.established, .shutdownPending, .shutdownReceived, .shutdownSent].contains(state) {
+        writeForwardTSN(into: &writer)
+        if state.isUp {
             let dataStart = writer.count
             writeRetransmissions(into: &writer)
-            if state == .established || state == .shutdownPending || state == .shutdownReceived {
+            if state.sendsNewData {
                 writeNewData(into: &writer)
             }
             if writer.count > dataStart {
@@ -43,8 +40,23 @@ extension SCTPAssociation {
                 if heartbeatAckDeadline == nil { heartbeatDeadline = now + configuration.heartbeatInterval }
             }
         }
+        // Abandoning a chunk instead of retransmitting it may have just made a FORWARD TSN due.
+        writeForwardTSN(into: &writer)
         guard writer.count > SCTPPacket.headerSize else { return nil }
         return counted(SCTPPacket.finish(&writer))
+    }
+
+    /// The pending FORWARD TSN, if it fits this packet (or the packet is still empty).
+    private func writeForwardTSN(into writer: inout SCTPPacketWriter) {
+        guard forwardTSNPending else { return }
+        let chunk = makeForwardTSN()
+        guard case let .forwardTSN(forward) = chunk,
+              writer.count + 8 + 4 * forward.skipped.count <= configuration.mtu || writer.count == SCTPPacket.headerSize
+        else { return }
+        forwardTSNPending = false
+        stats.forwardTSNsSent += 1
+        chunk.encode(into: &writer)
+        if t3Deadline == nil { t3Deadline = now + rto }
     }
 
     private func counted(_ packet: [UInt8]) -> [UInt8] {
@@ -55,7 +67,7 @@ extension SCTPAssociation {
 
     /// Whether DATA could go out now (used to bundle a delayed SACK with it).
     var canSendData: Bool {
-        guard state == .established || state == .shutdownPending || state == .shutdownReceived else { return false }
+        guard state.sendsNewData else { return false }
         if retransmitCount > 0 && (fastRetransmitBurst || flightSize < congestionWindow) { return true }
         return sendQueue.hasQueuedData && flightSize < congestionWindow && (peerReceiveWindow > 0 || flightSize == 0)
     }
@@ -79,7 +91,12 @@ extension SCTPAssociation {
             guard writer.count + chunk.size <= mtu else { break }
             retransmitQueue.popFirst()
             SCTPChunk.data(chunk.data).encode(into: &writer)
-            if chunk.markedByFastRetransmit { stats.fastRetransmissions += 1 } else { stats.timeoutRetransmissions += 1 }
+            if chunk.markedByFastRetransmit {
+                stats.fastRetransmissions += 1
+                chunk.fastRetransmitted = true
+            } else {
+                stats.timeoutRetransmissions += 1
+            }
             chunk.state = .inFlight
             chunk.transmissions += 1
             chunk.missIndications = 0

@@ -48,6 +48,8 @@ public final class SCTPAssociation {
     var outstanding = RingBuffer<SCTPSentChunk>()
     var flightSize = 0
     var retransmitQueue = RingBuffer<UInt32>()
+    /// The gap blocks of the last SACK, as TSN ranges (their chunks are already marked acked).
+    var previousGapBlocks: [(start: UInt32, end: UInt32)] = []
     var retransmitCount = 0
     /// Chunks just marked by fast retransmit go out in one packet regardless of cwnd (§7.2.4).
     var fastRetransmitBurst = false

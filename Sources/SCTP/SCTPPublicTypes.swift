@@ -22,6 +22,10 @@ public struct SCTPConfiguration: Sendable {
     public var maxRetransmitsBeforeAbort: Int = 10
     /// HB.interval (RFC 9260 §8.3): an idle association sends a HEARTBEAT this long after its last one.
     public var heartbeatInterval: Duration = .seconds(30)
+    /// Upper bound on the congestion window, or nil for none (the peer's window still applies).
+    /// Everything in flight is queued ahead of a new message on the path, so on a fast, short path
+    /// a bound of a few hundred KiB keeps small messages quick while a bulk transfer runs.
+    public var maxCongestionWindow: Int?
     /// Valid.Cookie.Life (RFC 9260 §16).
     public var cookieLifetime: Duration = .seconds(60)
 
@@ -104,4 +108,30 @@ public struct SCTPStatistics: Sendable, Equatable {
     public var srtt: Duration?
 
     public init() {}
+}
+
+extension SCTPAssociationState {
+    /// Established, or shutting down with data possibly still outstanding (RFC 9260 §9.2).
+    var isUp: Bool {
+        switch self {
+        case .established, .shutdownPending, .shutdownSent, .shutdownReceived: true
+        default: false
+        }
+    }
+
+    /// States in which received DATA is still taken (§9.2: until our SHUTDOWN ACK or the peer's SHUTDOWN).
+    var acceptsData: Bool {
+        switch self {
+        case .established, .shutdownPending, .shutdownSent: true
+        default: false
+        }
+    }
+
+    /// States in which queued user data may still be given TSNs (§9.2).
+    var sendsNewData: Bool {
+        switch self {
+        case .established, .shutdownPending, .shutdownReceived: true
+        default: false
+        }
+    }
 }

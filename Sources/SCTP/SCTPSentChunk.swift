@@ -20,6 +20,8 @@ struct SCTPSentChunk {
     var missIndications = 0
     /// Marked by fast retransmit rather than a T3 expiry (for statistics).
     var markedByFastRetransmit = false
+    /// Already retransmitted once by fast retransmit (§7.2.4 allows that only once).
+    var fastRetransmitted = false
     var expiry: Instant?
     var maxRetransmits: Int?
     var messageFirstTSN: UInt32

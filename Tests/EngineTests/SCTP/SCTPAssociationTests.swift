@@ -77,7 +77,7 @@ func makeMessages(count: Int, seed: UInt64, maxSize: Int = 256 * 1024) -> [[UInt
         let delivered = pipe.run(until: { pipe.messageCount(receivedBy: pipe.b) == messages.count
                                           && pipe.messageCount(receivedBy: pipe.a) == 1 }, limit: .seconds(600))
         #expect(delivered)
-        #expect(pipe.messages(receivedBy: pipe.b) == expected)
+        #expect(sameMessages(pipe.messages(receivedBy: pipe.b), expected))
         #expect(pipe.messages(receivedBy: pipe.a)[1]?.first?.count == 70_000)
         #expect(pipe.oversizedPackets == 0)
         let stats = pipe.a.statistics
@@ -90,5 +90,55 @@ func makeMessages(count: Int, seed: UInt64, maxSize: Int = 256 * 1024) -> [[UInt
         pipe.advance(.seconds(1))
         #expect(pipe.a.bufferedAmount(stream: 0) == 0)
         #expect(pipe.a.statistics.outstandingBytes == 0)
+    }
+}
+
+/// A generator whose first values are given, then seeded: puts the initial TSN where a test wants it.
+struct ScriptedGenerator: RandomNumberGenerator {
+    var script: [UInt64]
+    var rest: SeededGenerator
+
+    mutating func next() -> UInt64 {
+        script.isEmpty ? rest.next() : script.removeFirst()
+    }
+}
+
+@Suite struct SCTPWraparoundTests {
+    /// TSNs and the gap bookkeeping wrap around 2^32 under loss (RFC 9260 §1.6).
+    @Test func tsnsWrapAround() throws {
+        // Initiate tag, then an initial TSN 300 below the wrap.
+        let a = SCTPAssociation(random: ScriptedGenerator(script: [0x1234_5678, 0xFFFF_FED4], rest: SeededGenerator(seed: 5)))
+        let b = SCTPAssociation(random: ScriptedGenerator(script: [0x8765_4321, 0xFFFF_FF00], rest: SeededGenerator(seed: 6)))
+        #expect(a.localInitialTSN == 0xFFFF_FED4)
+        let pipe = SCTPTestPipe(a: a, b: b, impairments: .init(delay: .milliseconds(5), jitter: .milliseconds(5), loss: 0.15), seed: 101)
+        pipe.connect()
+        let messages = (0..<400).map { [UInt8](repeating: UInt8(truncatingIfNeeded: $0), count: 1 + ($0 * 37) % 3000) }
+        for message in messages {
+            try pipe.a.send(message, stream: 0, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+            try pipe.b.send(message, stream: 1, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+        #expect(pipe.run(until: { pipe.messageCount(receivedBy: pipe.b) == messages.count
+                                  && pipe.messageCount(receivedBy: pipe.a) == messages.count }, limit: .seconds(600)))
+        #expect(sameMessages(pipe.messages(receivedBy: pipe.b)[0] ?? [], messages))
+        #expect(sameMessages(pipe.messages(receivedBy: pipe.a)[1] ?? [], messages))
+        #expect(pipe.a.nextTSN < pipe.a.localInitialTSN, "the TSNs wrapped")
+    }
+
+    /// Ordered delivery across the SSN wrap from 65535 to 0 (RFC 9260 §6.5), with messages held
+    /// for one that arrives late.
+    @Test func ssnsWrapAround() throws {
+        var reassembly = SCTPReassembly(maxMessageSize: 1000)
+        var delivered: [SCTPReassembly.Message] = []
+        func chunk(_ index: Int) -> SCTPDataChunk {
+            SCTPDataChunk(tsn: UInt32(index), streamID: 7, ssn: UInt16(truncatingIfNeeded: index), ppid: 51, unordered: false,
+                          beginning: true, ending: true, payload: [UInt8(truncatingIfNeeded: index)])
+        }
+        for index in 0..<65_534 { try reassembly.add(chunk(index), delivering: &delivered) }
+        #expect(delivered.count == 65_534)
+        delivered.removeAll()
+        // 65534 is late: 65535, 0 and 1 wait for it.
+        for index in [65_535, 65_536, 65_537, 65_534, 65_538] { try reassembly.add(chunk(index), delivering: &delivered) }
+        #expect(delivered.map { $0.payload[0] } == [254, 255, 0, 1, 2])
+        #expect(reassembly.bufferedBytes == 0)
     }
 }

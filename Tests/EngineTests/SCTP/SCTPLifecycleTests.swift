@@ -15,7 +15,7 @@ import TandemBase
             }
         }
         #expect(pipe.run(until: { pipe.messageCount(receivedBy: pipe.b) == 320 }, limit: .seconds(120)))
-        #expect(pipe.messages(receivedBy: pipe.b) == expected)
+        #expect(sameMessages(pipe.messages(receivedBy: pipe.b), expected))
     }
 
     @Test func smallMessageOvertakesBulkQueue() throws {
@@ -195,5 +195,105 @@ import TandemBase
         }
         #expect(reason.contains("20000-byte limit"))
         #expect(pipe.events(of: pipe.a).last == .closed(.abortedByPeer(reason)))
+    }
+}
+
+@Suite struct SCTPFlowControlTests {
+    @Test func congestionWindowCapBoundsTheFlight() throws {
+        let pipe = SCTPTestPipe { $0.maxCongestionWindow = 32 * 1024 }
+        pipe.connect()
+        for _ in 0..<40 {
+            try pipe.a.send([UInt8](repeating: 3, count: 64 * 1024), stream: 0, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+        var peak = 0
+        #expect(pipe.run(until: {
+            peak = max(peak, pipe.a.statistics.outstandingBytes)
+            return pipe.messageCount(receivedBy: pipe.b) == 40
+        }, limit: .seconds(30)))
+        #expect(pipe.a.statistics.congestionWindow == 32 * 1024)
+        #expect(peak <= 32 * 1024 + 1200)
+    }
+
+    @Test func smallReceiveWindowStillDeliversEverything() throws {
+        let pipe = SCTPTestPipe(impairments: .init(delay: .milliseconds(2), jitter: .milliseconds(2), loss: 0.05), seed: 81) {
+            $0.receiveWindow = 24_000
+            $0.maxMessageSize = 20_000
+        }
+        pipe.connect()
+        var expected: [[UInt8]] = []
+        for index in 0..<60 {
+            let message = [UInt8](repeating: UInt8(index), count: 1000 + index * 300)
+            try pipe.a.send(message, stream: 0, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+            expected.append(message)
+        }
+        #expect(pipe.run(until: { pipe.messageCount(receivedBy: pipe.b) == 60 }, limit: .seconds(120)))
+        #expect(sameMessages(pipe.messages(receivedBy: pipe.b)[0] ?? [], expected))
+        // The peer's advertised window bounded what was in flight.
+        #expect(pipe.a.statistics.peerReceiveWindow <= 24_000)
+    }
+
+    @Test func unknownInitParametersAreReportedInTheInitAck() throws {
+        let pipe = SCTPTestPipe(seed: 82)
+        pipe.a.connect(at: pipe.now)
+        let initBytes = try #require(pipe.a.pollTransmit())
+        var packet = try SCTPPacket.decode(initBytes)
+        guard case var .initiation(chunk) = packet.chunks[0] else { Issue.record("not an INIT"); return }
+        chunk.parameters.append(.other(type: 0xC00F, tlv: [0xC0, 0x0F, 0, 6, 1, 2]))
+        packet.chunks = [.initiation(chunk)]
+        pipe.b.handlePacket(packet.encode(), at: pipe.now)
+        let reply = try SCTPPacket.decode(try #require(pipe.b.pollTransmit()))
+        guard case let .initiationAck(ack) = reply.chunks[0] else { Issue.record("not an INIT ACK"); return }
+        #expect(ack.parameters.contains(.unrecognizedParameter([0xC0, 0x0F, 0, 6, 1, 2])))
+        #expect(reply.verificationTag == chunk.initiateTag)
+    }
+}
+
+@Suite struct SCTPDeferredResetTests {
+    func responses(_ side: SCTPAssociation) -> [UInt32] {
+        var results: [UInt32] = []
+        while let bytes = side.pollTransmit() {
+            for chunk in (try? SCTPPacket.decode(bytes))?.chunks ?? [] {
+                if case let .reconfig(parameters) = chunk {
+                    for case let .response(_, result) in parameters { results.append(result) }
+                }
+            }
+        }
+        return results
+    }
+
+    func request(_ side: SCTPAssociation, sequence: UInt32, lastTSN: UInt32) -> [UInt8] {
+        SCTPPacket(sourcePort: 5000, destinationPort: 5000, verificationTag: side.localTag,
+                   chunks: [.reconfig([.outgoingReset(requestSequence: sequence, responseSequence: 0,
+                                                      senderLastTSN: lastTSN, streams: [2])])]).encode()
+    }
+
+    /// RFC 6525 §5.2.2: data still missing → "in progress"; asked again (same or next sequence number,
+    /// as dcSCTP does) once it arrived → performed; a plain retransmission gets the same answer.
+    @Test(arguments: [false, true])
+    func resetWaitsForTheSendersLastTSN(retryWithNextSequence: Bool) {
+        let pipe = SCTPTestPipe(seed: 91)
+        pipe.connect()
+        let b = pipe.b
+        _ = responses(b)
+        let first = b.peerNextReconfigSequence
+        let missing = b.tracker.cumulative &+ 1
+        b.handlePacket(request(b, sequence: first, lastTSN: missing), at: pipe.now)
+        #expect(responses(b) == [SCTPReconfigResult.inProgress])
+        #expect(b.pollEvent() == nil)
+        b.handlePacket(SCTPPacket(sourcePort: 5000, destinationPort: 5000, verificationTag: b.localTag,
+                                  chunks: [.data(SCTPDataChunk(tsn: missing, streamID: 2, ssn: 0, ppid: 51, unordered: false,
+                                                               beginning: true, ending: true, payload: [1]))]).encode(),
+                       at: pipe.now)
+        let retry = retryWithNextSequence ? first &+ 1 : first
+        b.handlePacket(request(b, sequence: retry, lastTSN: missing), at: pipe.now)
+        #expect(responses(b).last == SCTPReconfigResult.successPerformed)
+        var events: [SCTPEvent] = []
+        while let event = b.pollEvent() { events.append(event) }
+        #expect(events == [.message(stream: 2, ppid: 51, payload: [1]), .incomingStreamsReset([2])])
+        b.handlePacket(request(b, sequence: retry, lastTSN: missing), at: pipe.now)
+        #expect(responses(b) == [SCTPReconfigResult.successPerformed])
+        #expect(b.pollEvent() == nil)
+        b.handlePacket(request(b, sequence: retry &+ 5, lastTSN: missing), at: pipe.now)
+        #expect(responses(b) == [SCTPReconfigResult.errorBadSequenceNumber])
     }
 }

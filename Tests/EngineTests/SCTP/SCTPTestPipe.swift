@@ -28,12 +28,23 @@ final class SCTPTestPipe {
     private(set) var eventsA: [SCTPEvent] = []
     private(set) var eventsB: [SCTPEvent] = []
     private(set) var packetsDelivered = 0
+    private var messagesA = 0
+    private var messagesB = 0
     /// Packets larger than the configured MTU (there must be none).
     private(set) var oversizedPackets = 0
     let mtu: Int
     private var random: SeededGenerator
     private var inFlight: [InFlight] = []
     private var order: UInt64 = 0
+
+    /// A pipe between two given associations (their configurations must agree on the MTU).
+    init(a: SCTPAssociation, b: SCTPAssociation, impairments: Impairments, seed: UInt64) {
+        self.a = a
+        self.b = b
+        self.impairments = impairments
+        mtu = a.configuration.mtu
+        random = SeededGenerator(seed: seed)
+    }
 
     init(impairments: Impairments = .init(), seed: UInt64 = 1, configure: (inout SCTPConfiguration) -> Void = { _ in }) {
         var configuration = SCTPConfiguration()
@@ -96,8 +107,14 @@ final class SCTPTestPipe {
                 moved = true
             }
         }
-        while let event = a.pollEvent() { eventsA.append(event) }
-        while let event = b.pollEvent() { eventsB.append(event) }
+        while let event = a.pollEvent() {
+            if case .message = event { messagesA += 1 }
+            eventsA.append(event)
+        }
+        while let event = b.pollEvent() {
+            if case .message = event { messagesB += 1 }
+            eventsB.append(event)
+        }
     }
 
     private func enqueue(_ packet: [UInt8], toB: Bool) {
@@ -130,11 +147,25 @@ final class SCTPTestPipe {
         return out
     }
 
-    func messageCount(receivedBy side: SCTPAssociation) -> Int {
-        (side === a ? eventsA : eventsB).reduce(0) { count, event in
-            if case .message = event { count + 1 } else { count }
-        }
-    }
+    func messageCount(receivedBy side: SCTPAssociation) -> Int { side === a ? messagesA : messagesB }
 
     func events(of side: SCTPAssociation) -> [SCTPEvent] { side === a ? eventsA : eventsB }
+}
+
+/// Compares message lists without letting a failure print megabytes of payload: the comparison is a
+/// Bool, and a mismatch is described by counts and the first differing index.
+func sameMessages(_ received: [[UInt8]], _ expected: [[UInt8]]) -> Bool {
+    guard received != expected else { return true }
+    let index = zip(received, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(received.count, expected.count)
+    print("messages differ: \(received.count) received, \(expected.count) expected, first difference at \(index)")
+    return false
+}
+
+func sameMessages(_ received: [UInt16: [[UInt8]]], _ expected: [UInt16: [[UInt8]]]) -> Bool {
+    guard received != expected else { return true }
+    for stream in Set(received.keys).union(expected.keys).sorted() {
+        print("stream \(stream):", terminator: " ")
+        _ = sameMessages(received[stream] ?? [], expected[stream] ?? [])
+    }
+    return false
 }
