@@ -3,8 +3,12 @@ import TandemBase
 /// Association setup (RFC 9260 §5): the four-way handshake with a stateless State Cookie, and
 /// collisions when both WebRTC endpoints send INIT at once (§5.2).
 extension SCTPAssociation {
-    /// Extensions we announce (RFC 5061 §4.2.7): RE-CONFIG (RFC 6525) and FORWARD TSN (RFC 3758).
-    static let supportedExtensions: [UInt8] = [SCTPChunkType.reconfig, SCTPChunkType.forwardTSN]
+    /// Extensions we announce (RFC 5061 §4.2.7): RE-CONFIG (RFC 6525), FORWARD TSN (RFC 3758), and
+    /// I-DATA with I-FORWARD TSN (RFC 8260 §2.2) when interleaving is enabled.
+    var supportedExtensions: [UInt8] {
+        [SCTPChunkType.reconfig, SCTPChunkType.forwardTSN]
+            + (configuration.enableMessageInterleaving ? [SCTPChunkType.iData, SCTPChunkType.iForwardTSN] : [])
+    }
 
     /// Sends INIT (§5.1 A). Either side may call this; the other side's INIT is handled as a collision.
     public func connect(at now: Instant) {
@@ -24,7 +28,7 @@ extension SCTPAssociation {
         SCTPInitChunk(initiateTag: localTag, advertisedReceiverWindow: configuration.receiveWindow,
                       outboundStreams: configuration.outboundStreams, inboundStreams: configuration.maxInboundStreams,
                       initialTSN: localInitialTSN,
-                      parameters: extra + [.forwardTSNSupported, .supportedExtensions(Self.supportedExtensions)])
+                      parameters: extra + [.forwardTSNSupported, .supportedExtensions(supportedExtensions)])
     }
 
     /// §5.1 B, §5.2.1, §5.2.2: answer every valid INIT with an INIT ACK carrying a cookie; we keep no state.
@@ -34,28 +38,36 @@ extension SCTPAssociation {
             stats.malformedPacketsDropped += 1
             return
         }
-        let (forwardTSN, reconfig) = Self.capabilities(chunk.parameters)
+        let peer = Self.capabilities(chunk.parameters)
         let cookie = SCTPCookie(localTag: localTag, localInitialTSN: localInitialTSN, peerTag: chunk.initiateTag,
                                 peerInitialTSN: chunk.initialTSN, peerReceiverWindow: chunk.advertisedReceiverWindow,
                                 peerOutboundStreams: chunk.outboundStreams, peerInboundStreams: chunk.inboundStreams,
-                                peerSupportsForwardTSN: forwardTSN, peerSupportsReconfig: reconfig, createdAt: now)
+                                peerSupportsForwardTSN: peer.forwardTSN, peerSupportsReconfig: peer.reconfig,
+                                peerSupportsInterleaving: peer.interleaving, createdAt: now)
         let parameters = [SCTPParameter.stateCookie(cookie.seal(secret: cookieSecret))]
             + unrecognized.map { SCTPParameter.unrecognizedParameter($0) }
         sendPacket(tag: chunk.initiateTag, [.initiationAck(localInitChunk(parameters: parameters))])
     }
 
-    static func capabilities(_ parameters: [SCTPParameter]) -> (forwardTSN: Bool, reconfig: Bool) {
-        var forwardTSN = false, reconfig = false
+    struct PeerCapabilities {
+        var forwardTSN = false
+        var reconfig = false
+        var interleaving = false
+    }
+
+    static func capabilities(_ parameters: [SCTPParameter]) -> PeerCapabilities {
+        var peer = PeerCapabilities()
         for parameter in parameters {
             switch parameter {
-            case .forwardTSNSupported: forwardTSN = true
+            case .forwardTSNSupported: peer.forwardTSN = true
             case let .supportedExtensions(types):
-                forwardTSN = forwardTSN || types.contains(SCTPChunkType.forwardTSN)
-                reconfig = reconfig || types.contains(SCTPChunkType.reconfig)
+                peer.forwardTSN = peer.forwardTSN || types.contains(SCTPChunkType.forwardTSN)
+                peer.reconfig = peer.reconfig || types.contains(SCTPChunkType.reconfig)
+                peer.interleaving = peer.interleaving || types.contains(SCTPChunkType.iData)
             default: break
             }
         }
-        return (forwardTSN, reconfig)
+        return peer
     }
 
     /// §5.1 C: INIT ACK in COOKIE-WAIT; any other state discards it (§5.2.3).
@@ -67,9 +79,8 @@ extension SCTPAssociation {
             stats.malformedPacketsDropped += 1
             return
         }
-        let (forwardTSN, reconfig) = Self.capabilities(chunk.parameters)
         adoptPeer(tag: chunk.initiateTag, initialTSN: chunk.initialTSN, window: chunk.advertisedReceiverWindow,
-                  outbound: chunk.outboundStreams, inbound: chunk.inboundStreams, forwardTSN: forwardTSN, reconfig: reconfig)
+                  outbound: chunk.outboundStreams, inbound: chunk.inboundStreams, capabilities: Self.capabilities(chunk.parameters))
         state = .cookieEchoed
         let echo = SCTPChunk.cookieEcho(cookie: cookie)
         cookieEcho = echo
@@ -87,14 +98,17 @@ extension SCTPAssociation {
     }
 
     func adoptPeer(tag: UInt32, initialTSN: UInt32, window: UInt32, outbound: UInt16, inbound: UInt16,
-                   forwardTSN: Bool, reconfig: Bool) {
+                   capabilities peer: PeerCapabilities) {
         peerTag = tag
         tracker = SCTPTSNTracker(cumulative: initialTSN &- 1)
         peerNextReconfigSequence = initialTSN
         peerReceiveWindow = Int(window)
         slowStartThreshold = Int(window)
-        peerSupportsForwardTSN = forwardTSN
-        peerSupportsReconfig = reconfig
+        peerSupportsForwardTSN = peer.forwardTSN
+        peerSupportsReconfig = peer.reconfig
+        // RFC 8260 §2.2: I-DATA only when both ends offer it.
+        interleaving = configuration.enableMessageInterleaving && peer.interleaving
+        sendQueue.interleaving = interleaving
         // §5.1.1: each side may use no more outbound streams than the other allows inbound.
         outboundStreamCount = min(configuration.outboundStreams, inbound)
         inboundStreamCount = min(outbound, configuration.maxInboundStreams)
@@ -121,7 +135,9 @@ extension SCTPAssociation {
             if state != .cookieEchoed || cookie.peerTag != peerTag {
                 adoptPeer(tag: cookie.peerTag, initialTSN: cookie.peerInitialTSN, window: cookie.peerReceiverWindow,
                           outbound: cookie.peerOutboundStreams, inbound: cookie.peerInboundStreams,
-                          forwardTSN: cookie.peerSupportsForwardTSN, reconfig: cookie.peerSupportsReconfig)
+                          capabilities: PeerCapabilities(forwardTSN: cookie.peerSupportsForwardTSN,
+                                                         reconfig: cookie.peerSupportsReconfig,
+                                                         interleaving: cookie.peerSupportsInterleaving))
             }
             controlChunks.removeAll { if case .cookieEcho = $0 { true } else { false } }
             controlChunks.append(.cookieAck)

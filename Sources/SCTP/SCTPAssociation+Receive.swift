@@ -106,12 +106,17 @@ extension SCTPAssociation {
             sackImmediately = true
             return true
         }
+        // RFC 8260 §2.2: with I-DATA negotiated DATA is a protocol violation, and the other way round.
+        guard chunk.interleaved == interleaving else {
+            abort(reason: "\(chunk.interleaved ? "I-DATA" : "DATA") chunk where the association uses \(interleaving ? "I-DATA" : "DATA")", at: now)
+            return false
+        }
         let cumulative = tracker.cumulative
         let inSequence = tsn == cumulative &+ 1
         // §6.2: beyond what we could report, or with the buffer full, the chunk is dropped unacknowledged;
         // the next in-sequence chunk is always taken so that the queue can drain.
         guard tsn &- cumulative <= Self.maxTSNDistance,
-              inSequence || reassembly.bufferedBytes + chunk.payload.count <= Int(configuration.receiveWindow) else {
+              inSequence || reassemblyBytes + chunk.payload.count <= Int(configuration.receiveWindow) else {
             stats.dataChunksDroppedNoBuffer += 1
             sackImmediately = true
             return true
@@ -128,7 +133,11 @@ extension SCTPAssociation {
             return true
         }
         do {
-            try reassembly.add(chunk, delivering: &delivered)
+            if interleaving {
+                try interleavedReassembly.add(chunk, delivering: &delivered)
+            } else {
+                try reassembly.add(chunk, delivering: &delivered)
+            }
         } catch {
             guard case let .messageTooLarge(stream, size) = error else { return true }
             abort(reason: "message of at least \(size) bytes on stream \(stream) exceeds the \(configuration.maxMessageSize)-byte limit",
@@ -158,8 +167,10 @@ extension SCTPAssociation {
 
     /// The a_rwnd we advertise: the receive window less what reassembly holds (§6.2).
     var advertisedWindow: UInt32 {
-        UInt32(max(0, Int(configuration.receiveWindow) - reassembly.bufferedBytes))
+        UInt32(max(0, Int(configuration.receiveWindow) - reassemblyBytes))
     }
+
+    var reassemblyBytes: Int { interleaving ? interleavedReassembly.bufferedBytes : reassembly.bufferedBytes }
 
     func makeSack() -> SCTPChunk {
         // Room for the SACK in one packet: header 12, chunk header 16, then 4 bytes per block or duplicate.
@@ -178,9 +189,17 @@ extension SCTPAssociation {
     func handleForwardTSN(_ forward: SCTPForwardTSNChunk) {
         guard state.acceptsData else { return }
         sackImmediately = true
+        guard forward.interleaved == interleaving else {
+            abort(reason: "\(forward.interleaved ? "I-FORWARD TSN" : "FORWARD TSN") chunk where the association uses \(interleaving ? "I-DATA" : "DATA")", at: now)
+            return
+        }
         guard tsnLess(tracker.cumulative, forward.newCumulativeTSN) else { return }
         tracker.forward(to: forward.newCumulativeTSN)
-        reassembly.forward(to: forward.newCumulativeTSN, skipped: forward.skipped, delivering: &delivered)
+        if interleaving {
+            interleavedReassembly.forward(skipped: forward.skipped, delivering: &delivered)
+        } else {
+            reassembly.forward(to: forward.newCumulativeTSN, skipped: forward.skipped, delivering: &delivered)
+        }
         deliverMessages()
     }
 }

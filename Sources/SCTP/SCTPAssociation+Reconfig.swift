@@ -75,7 +75,11 @@ extension SCTPAssociation {
             lastPeerReconfigResult = SCTPReconfigResult.inProgress
             return SCTPReconfigResult.inProgress
         }
-        reassembly.resetStreams(streams)
+        if interleaving {
+            interleavedReassembly.resetStreams(streams)
+        } else {
+            reassembly.resetStreams(streams)
+        }
         lastPeerReconfigResult = SCTPReconfigResult.successPerformed
         emit(.incomingStreamsReset(streams))
         return SCTPReconfigResult.successPerformed

@@ -225,11 +225,19 @@ extension SCTPAssociation {
     func abandonMessage(at index: Int) {
         let firstTSN = outstanding[index].messageFirstTSN
         let stream = outstanding[index].data.streamID
+        // DATA fragments of a message are neighbours (§6.9); I-DATA ones may be spread out (RFC 8260).
         var start = index
-        while start > 0, outstanding[start - 1].messageFirstTSN == firstTSN { start -= 1 }
         var end = index
-        while end + 1 < outstanding.count, outstanding[end + 1].messageFirstTSN == firstTSN { end += 1 }
-        for position in start...end {
+        if interleaving {
+            start = 0
+            end = outstanding.count - 1
+        } else {
+            while start > 0, outstanding[start - 1].messageFirstTSN == firstTSN { start -= 1 }
+            while end + 1 < outstanding.count, outstanding[end + 1].messageFirstTSN == firstTSN { end += 1 }
+        }
+        var fullySent = false
+        for position in start...end where outstanding[position].messageFirstTSN == firstTSN {
+            fullySent = fullySent || outstanding[position].data.ending
             let chunk = outstanding[position]
             switch chunk.state {
             case .inFlight:
@@ -243,7 +251,7 @@ extension SCTPAssociation {
             }
             outstanding[position].state = .abandoned
         }
-        if !outstanding[end].data.ending {
+        if !fullySent {
             releaseBuffered(sendQueue.dropPartlySent(stream: stream, firstTSN: firstTSN), stream: stream)
         }
         stats.messagesAbandoned += 1
@@ -267,8 +275,9 @@ extension SCTPAssociation {
 
     /// The FORWARD TSN for the current ack point, with the last skipped SSN of each ordered stream.
     func makeForwardTSN() -> SCTPChunk {
-        var skipped: [UInt16: UInt16] = [:]
         let count = min(Int(advancedPeerAckPoint &- cumulativeAckTSN), outstanding.count)
+        if interleaving { return makeInterleavedForwardTSN(count: count) }
+        var skipped: [UInt16: UInt16] = [:]
         for index in 0..<count where !outstanding[index].data.unordered {
             skipped[outstanding[index].data.streamID] = outstanding[index].data.ssn
         }
@@ -276,5 +285,24 @@ extension SCTPAssociation {
         let entries = skipped.sorted { $0.key < $1.key }.prefix((configuration.mtu - SCTPPacket.headerSize - 8) / 4)
         return .forwardTSN(SCTPForwardTSNChunk(newCumulativeTSN: advancedPeerAckPoint,
                                                skipped: entries.map { .init(streamID: $0.key, ssn: $0.value) }))
+    }
+
+    /// RFC 8260 §2.3: the I-FORWARD TSN names, per stream and kind, the last abandoned MID.
+    private func makeInterleavedForwardTSN(count: Int) -> SCTPChunk {
+        struct Key: Hashable {
+            var stream: UInt16
+            var unordered: Bool
+        }
+        var skipped: [Key: UInt32] = [:]
+        for index in 0..<count {
+            let data = outstanding[index].data
+            let key = Key(stream: data.streamID, unordered: data.unordered)
+            if let known = skipped[key], !midLess(known, data.messageID) { continue }
+            skipped[key] = data.messageID
+        }
+        let entries = skipped.sorted { ($0.key.stream, $0.key.unordered ? 1 : 0) < ($1.key.stream, $1.key.unordered ? 1 : 0) }
+            .prefix((configuration.mtu - SCTPPacket.headerSize - 8) / 8)
+            .map { SCTPForwardTSNChunk.Skipped(streamID: $0.key.stream, unordered: $0.key.unordered, messageID: $0.value) }
+        return .forwardTSN(SCTPForwardTSNChunk(newCumulativeTSN: advancedPeerAckPoint, skipped: entries, interleaved: true))
     }
 }

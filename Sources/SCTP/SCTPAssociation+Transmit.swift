@@ -51,7 +51,7 @@ extension SCTPAssociation {
         guard forwardTSNPending else { return }
         let chunk = makeForwardTSN()
         guard case let .forwardTSN(forward) = chunk,
-              writer.count + 8 + 4 * forward.skipped.count <= configuration.mtu || writer.count == SCTPPacket.headerSize
+              writer.count + 8 + forward.entrySize * forward.skipped.count <= configuration.mtu || writer.count == SCTPPacket.headerSize
         else { return }
         forwardTSNPending = false
         stats.forwardTSNsSent += 1
@@ -112,7 +112,8 @@ extension SCTPAssociation {
     /// zero window still lets one chunk probe it when nothing is in flight).
     private func writeNewData(into writer: inout SCTPPacketWriter) {
         let mtu = configuration.mtu
-        let maxPayload = (mtu - SCTPPacket.headerSize - SCTPDataChunk.headerSize) & ~3
+        let headerSize = interleaving ? SCTPDataChunk.interleavedHeaderSize : SCTPDataChunk.headerSize
+        let maxPayload = (mtu - SCTPPacket.headerSize - headerSize) & ~3
         var expired: [(stream: UInt16, bytes: Int)] = []
         defer {
             for (stream, bytes) in expired {
@@ -121,14 +122,15 @@ extension SCTPAssociation {
             }
         }
         while flightSize < congestionWindow, peerReceiveWindow > 0 || flightSize == 0 {
-            let room = (mtu - writer.count - SCTPDataChunk.headerSize) & ~3
+            let room = (mtu - writer.count - headerSize) & ~3
             // Not worth a sliver: the next packet takes a full fragment.
             guard room >= min(maxPayload, 256) else { return }
             guard let fragment = sendQueue.nextFragment(maxPayload: min(room, maxPayload), firstTSN: nextTSN,
                                                         now: now, expired: &expired) else { return }
             let chunk = SCTPDataChunk(tsn: nextTSN, streamID: fragment.stream, ssn: fragment.ssn, ppid: fragment.ppid,
                                       unordered: fragment.unordered, beginning: fragment.beginning,
-                                      ending: fragment.ending, payload: fragment.payload)
+                                      ending: fragment.ending, payload: fragment.payload, interleaved: interleaving,
+                                      messageID: fragment.messageID, fragmentSequence: fragment.fragmentSequence)
             nextTSN &+= 1
             SCTPChunk.data(chunk).encode(into: &writer)
             let sent = SCTPSentChunk(data: chunk, sentAt: now, expiry: fragment.expiry,

@@ -30,6 +30,8 @@ public final class SCTPAssociation {
     var peerTag: UInt32 = 0
     var peerSupportsForwardTSN = false
     var peerSupportsReconfig = false
+    /// I-DATA and I-FORWARD TSN are in use (RFC 8260).
+    var interleaving = false
     var outboundStreamCount: UInt16 = 0
     var inboundStreamCount: UInt16 = 0
 
@@ -70,6 +72,7 @@ public final class SCTPAssociation {
     // Receiver (RFC 9260 §6.2).
     var tracker = SCTPTSNTracker(cumulative: 0)
     var reassembly: SCTPReassembly
+    var interleavedReassembly: SCTPInterleavedReassembly
     var duplicateTSNs: [UInt32] = []
     var sackImmediately = false
     var sackOwed = false
@@ -113,6 +116,7 @@ public final class SCTPAssociation {
         congestionWindow = min(4 * configuration.mtu, max(2 * configuration.mtu, 4380))
         slowStartThreshold = Int(configuration.receiveWindow)
         reassembly = SCTPReassembly(maxMessageSize: configuration.maxMessageSize)
+        interleavedReassembly = SCTPInterleavedReassembly(maxMessageSize: configuration.maxMessageSize)
     }
 
     // MARK: - Polling

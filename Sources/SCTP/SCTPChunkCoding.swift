@@ -16,6 +16,17 @@ extension SCTPChunk {
                                        unordered: flags & 0x04 != 0, beginning: flags & 0x02 != 0,
                                        ending: flags & 0x01 != 0, immediate: flags & 0x08 != 0,
                                        payload: bytes[reader.offset..<valueEnd]))
+        case SCTPChunkType.iData:
+            let tsn = try reader.readUInt32()
+            let streamID = try reader.readUInt16()
+            try reader.skip(2)
+            let messageID = try reader.readUInt32()
+            let ppidOrFSN = try reader.readUInt32()
+            let beginning = flags & 0x02 != 0
+            return .data(SCTPDataChunk(tsn: tsn, streamID: streamID, ssn: 0, ppid: beginning ? ppidOrFSN : 0,
+                                       unordered: flags & 0x04 != 0, beginning: beginning, ending: flags & 0x01 != 0,
+                                       immediate: flags & 0x08 != 0, payload: bytes[reader.offset..<valueEnd],
+                                       interleaved: true, messageID: messageID, fragmentSequence: beginning ? 0 : ppidOrFSN))
         case SCTPChunkType.initiation, SCTPChunkType.initiationAck:
             let tag = try reader.readUInt32()
             let window = try reader.readUInt32()
@@ -66,6 +77,16 @@ extension SCTPChunk {
                 skipped.append(.init(streamID: try reader.readUInt16(), ssn: try reader.readUInt16()))
             }
             return .forwardTSN(SCTPForwardTSNChunk(newCumulativeTSN: cumulative, skipped: skipped))
+        case SCTPChunkType.iForwardTSN:
+            let cumulative = try reader.readUInt32()
+            var skipped: [SCTPForwardTSNChunk.Skipped] = []
+            skipped.reserveCapacity(reader.remaining / 8)
+            while reader.remaining >= 8 {
+                let streamID = try reader.readUInt16()
+                let flags = try reader.readUInt16()
+                skipped.append(.init(streamID: streamID, unordered: flags & 1 != 0, messageID: try reader.readUInt32()))
+            }
+            return .forwardTSN(SCTPForwardTSNChunk(newCumulativeTSN: cumulative, skipped: skipped, interleaved: true))
         case SCTPChunkType.reconfig:
             return .reconfig(try decodeReconfigParameters(&reader))
         default:
@@ -127,7 +148,7 @@ extension SCTPChunk {
     /// The chunk's type code.
     var type: UInt8 {
         switch self {
-        case .data: SCTPChunkType.data
+        case let .data(chunk): chunk.interleaved ? SCTPChunkType.iData : SCTPChunkType.data
         case .initiation: SCTPChunkType.initiation
         case .initiationAck: SCTPChunkType.initiationAck
         case .sack: SCTPChunkType.sack
@@ -140,7 +161,7 @@ extension SCTPChunk {
         case .cookieEcho: SCTPChunkType.cookieEcho
         case .cookieAck: SCTPChunkType.cookieAck
         case .shutdownComplete: SCTPChunkType.shutdownComplete
-        case .forwardTSN: SCTPChunkType.forwardTSN
+        case let .forwardTSN(chunk): chunk.interleaved ? SCTPChunkType.iForwardTSN : SCTPChunkType.forwardTSN
         case .reconfig: SCTPChunkType.reconfig
         case let .unknown(type, _, _): type
         }
@@ -156,8 +177,14 @@ extension SCTPChunk {
         case let .data(chunk):
             writer.write(chunk.tsn)
             writer.write(chunk.streamID)
-            writer.write(chunk.ssn)
-            writer.write(chunk.ppid)
+            if chunk.interleaved {
+                writer.write(UInt16(0))
+                writer.write(chunk.messageID)
+                writer.write(chunk.beginning ? chunk.ppid : chunk.fragmentSequence)
+            } else {
+                writer.write(chunk.ssn)
+                writer.write(chunk.ppid)
+            }
             writer.write(bytes: chunk.payload)
         case let .initiation(chunk), let .initiationAck(chunk):
             writer.write(chunk.initiateTag)
@@ -195,7 +222,12 @@ extension SCTPChunk {
             writer.write(chunk.newCumulativeTSN)
             for entry in chunk.skipped {
                 writer.write(entry.streamID)
-                writer.write(entry.ssn)
+                if chunk.interleaved {
+                    writer.write(UInt16(entry.unordered ? 1 : 0))
+                    writer.write(entry.messageID)
+                } else {
+                    writer.write(entry.ssn)
+                }
             }
         case let .reconfig(parameters):
             for parameter in parameters { parameter.encode(into: &writer) }

@@ -15,6 +15,8 @@ enum SCTPChunkType {
     static let shutdownComplete: UInt8 = 14
     static let reconfig: UInt8 = 130
     static let forwardTSN: UInt8 = 192
+    static let iData: UInt8 = 64
+    static let iForwardTSN: UInt8 = 194
 }
 
 /// Error cause codes carried in ABORT and ERROR chunks (RFC 9260 §3.3.10).
@@ -63,12 +65,13 @@ struct SCTPErrorCause: Equatable, Sendable {
     }
 }
 
-/// A DATA chunk (RFC 9260 §3.3.1). The payload is a slice of the received packet or of the sent
-/// message, so it is never copied on its way through the stack.
+/// A DATA chunk (RFC 9260 §3.3.1) or an I-DATA chunk (RFC 8260 §2.1). The payload is a slice of the
+/// received packet or of the sent message, so it is never copied on its way through the stack.
 struct SCTPDataChunk: Equatable, Sendable {
     var tsn: UInt32
     var streamID: UInt16
     var ssn: UInt16
+    /// The payload protocol identifier; an I-DATA chunk carries it in its first fragment only.
     var ppid: UInt32
     var unordered: Bool
     var beginning: Bool
@@ -76,8 +79,16 @@ struct SCTPDataChunk: Equatable, Sendable {
     /// The I bit: the sender asks for a SACK without delay (RFC 7053 §3).
     var immediate: Bool = false
     var payload: ArraySlice<UInt8>
+    /// I-DATA (RFC 8260): fragments of different messages may interleave; they are told apart by the
+    /// Message Identifier and ordered by the Fragment Sequence Number instead of SSN and TSN.
+    var interleaved = false
+    var messageID: UInt32 = 0
+    var fragmentSequence: UInt32 = 0
 
     static let headerSize = 16
+    static let interleavedHeaderSize = 20
+
+    var headerSize: Int { interleaved ? Self.interleavedHeaderSize : Self.headerSize }
 }
 
 /// Parameters of an INIT or INIT ACK chunk (RFC 9260 §3.3.2, §3.3.3).
@@ -104,14 +115,20 @@ struct SCTPSackChunk: Equatable, Sendable {
     }
 }
 
-/// FORWARD TSN (RFC 3758 §3.2): the receiver moves its cumulative TSN and skips the listed ordered SSNs.
+/// FORWARD TSN (RFC 3758 §3.2): the receiver moves its cumulative TSN and skips the listed ordered
+/// SSNs; or I-FORWARD TSN (RFC 8260 §2.3), which lists Message Identifiers, ordered or not.
 struct SCTPForwardTSNChunk: Equatable, Sendable {
     struct Skipped: Equatable, Sendable {
         var streamID: UInt16
-        var ssn: UInt16
+        var ssn: UInt16 = 0
+        var unordered = false
+        var messageID: UInt32 = 0
     }
     var newCumulativeTSN: UInt32
     var skipped: [Skipped]
+    var interleaved = false
+
+    var entrySize: Int { interleaved ? 8 : 4 }
 }
 
 /// RE-CONFIG parameters (RFC 6525 §4).

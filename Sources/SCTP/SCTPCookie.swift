@@ -14,6 +14,7 @@ struct SCTPCookie: Equatable {
     var peerInboundStreams: UInt16
     var peerSupportsForwardTSN: Bool
     var peerSupportsReconfig: Bool
+    var peerSupportsInterleaving = false
     var createdAt: Instant
 
     static let version: UInt8 = 1
@@ -30,7 +31,7 @@ struct SCTPCookie: Equatable {
         writer.write(peerReceiverWindow)
         writer.write(peerOutboundStreams)
         writer.write(peerInboundStreams)
-        writer.write(UInt8((peerSupportsForwardTSN ? 1 : 0) | (peerSupportsReconfig ? 2 : 0)))
+        writer.write(UInt8((peerSupportsForwardTSN ? 1 : 0) | (peerSupportsReconfig ? 2 : 0) | (peerSupportsInterleaving ? 4 : 0)))
         writer.write(UInt32(truncatingIfNeeded: UInt64(bitPattern: createdAt.nanoseconds) >> 32))
         writer.write(UInt32(truncatingIfNeeded: UInt64(bitPattern: createdAt.nanoseconds)))
         var bytes = writer.take()
@@ -57,7 +58,7 @@ struct SCTPCookie: Equatable {
             return SCTPCookie(localTag: localTag, localInitialTSN: localTSN, peerTag: peerTag, peerInitialTSN: peerTSN,
                               peerReceiverWindow: window, peerOutboundStreams: outbound, peerInboundStreams: inbound,
                               peerSupportsForwardTSN: flags & 1 != 0, peerSupportsReconfig: flags & 2 != 0,
-                              createdAt: Instant(nanoseconds: created))
+                              peerSupportsInterleaving: flags & 4 != 0, createdAt: Instant(nanoseconds: created))
         } catch {
             return nil
         }

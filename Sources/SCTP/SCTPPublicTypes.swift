@@ -26,6 +26,10 @@ public struct SCTPConfiguration: Sendable {
     /// Everything in flight is queued ahead of a new message on the path, so on a fast, short path
     /// a bound of a few hundred KiB keeps small messages quick while a bulk transfer runs.
     public var maxCongestionWindow: Int?
+    /// Offer I-DATA (RFC 8260): if the peer offers it too, fragments of messages on different streams
+    /// interleave, so a small message need not wait for a large one to be cut up. Off by default:
+    /// Chromium does not offer it and aiortc does not know it; it serves endpoints of this stack.
+    public var enableMessageInterleaving = false
     /// Valid.Cookie.Life (RFC 9260 §16).
     public var cookieLifetime: Duration = .seconds(60)
 

@@ -4,7 +4,7 @@ import TandemBase
 /// round-robin at message boundaries: a stream keeps the turn until its current message has been
 /// fully fragmented (DATA fragments of one message need consecutive TSNs, RFC 9260 §6.9), then the
 /// next stream with data goes. A small message on one stream so waits for at most one message of a
-/// bulk stream, not for its whole queue.
+/// bulk stream, not for its whole queue. With I-DATA (RFC 8260) the turn passes after every fragment.
 struct SCTPSendQueue {
     struct Message {
         var payload: [UInt8]
@@ -14,8 +14,10 @@ struct SCTPSendQueue {
         var maxRetransmits: Int?
         /// Bytes already cut into chunks.
         var offset = 0
+        var fragmentsCut = 0
         var started = false
         var ssn: UInt16 = 0
+        var messageID: UInt32 = 0
         var firstTSN: UInt32 = 0
     }
 
@@ -23,6 +25,9 @@ struct SCTPSendQueue {
     final class Stream {
         var queue = RingBuffer<Message>()
         var nextSSN: UInt16 = 0
+        /// I-DATA Message Identifiers, counted separately for ordered and unordered messages (RFC 8260 §2.1).
+        var nextOrderedMID: UInt32 = 0
+        var nextUnorderedMID: UInt32 = 0
         /// Bytes queued or in flight and not yet acknowledged or abandoned.
         var bufferedAmount = 0
         var lowThreshold = 0
@@ -35,6 +40,8 @@ struct SCTPSendQueue {
     struct Fragment {
         var stream: UInt16
         var ssn: UInt16
+        var messageID: UInt32
+        var fragmentSequence: UInt32
         var ppid: UInt32
         var unordered: Bool
         var beginning: Bool
@@ -46,6 +53,8 @@ struct SCTPSendQueue {
         var messageFirstTSN: UInt32
     }
 
+    /// I-DATA was negotiated: streams take turns fragment by fragment.
+    var interleaving = false
     private(set) var streams: [UInt16: Stream] = [:]
     private var schedule = RingBuffer<UInt16>()
     /// Bytes queued or in flight over all streams.
@@ -112,10 +121,18 @@ struct SCTPSendQueue {
                 if message.ordered {
                     message.ssn = stream.nextSSN
                     stream.nextSSN &+= 1
+                    message.messageID = stream.nextOrderedMID
+                    stream.nextOrderedMID &+= 1
+                } else {
+                    message.messageID = stream.nextUnorderedMID
+                    stream.nextUnorderedMID &+= 1
                 }
             }
             let size = min(maxPayload, message.payload.count - message.offset)
-            let fragment = Fragment(stream: id, ssn: message.ssn, ppid: message.ppid, unordered: !message.ordered,
+            let fragmentSequence = UInt32(truncatingIfNeeded: message.fragmentsCut)
+            message.fragmentsCut += 1
+            let fragment = Fragment(stream: id, ssn: message.ssn, messageID: message.messageID,
+                                    fragmentSequence: fragmentSequence, ppid: message.ppid, unordered: !message.ordered,
                                     beginning: message.offset == 0, ending: message.offset + size == message.payload.count,
                                     payload: message.payload[message.offset..<message.offset + size],
                                     expiry: message.expiry, maxRetransmits: message.maxRetransmits,
@@ -131,6 +148,10 @@ struct SCTPSendQueue {
                 }
             } else {
                 stream.queue[0] = message
+                if interleaving {
+                    schedule.popFirst()
+                    schedule.append(id)
+                }
             }
             return fragment
         }
@@ -142,18 +163,17 @@ struct SCTPSendQueue {
     mutating func dropPartlySent(stream id: UInt16, firstTSN: UInt32) -> Int {
         guard let stream = streams[id], let message = stream.queue.first, message.started,
               message.firstTSN == firstTSN else { return 0 }
+        // The stream stays in the schedule; its turn passes over an empty queue (see nextFragment).
         stream.queue.popFirst()
-        if stream.queue.isEmpty, stream.isScheduled {
-            // The stream is at the front of the schedule while it is mid-message.
-            if schedule.first == id { schedule.popFirst() }
-            stream.isScheduled = false
-        }
         return message.payload.count - message.offset
     }
 
     /// Restarts the SSNs of a stream after a performed reset (RFC 6525 §5.1.4).
     func resetSequence(stream id: UInt16) {
-        streams[id]?.nextSSN = 0
-        streams[id]?.resetRequested = false
+        guard let stream = streams[id] else { return }
+        stream.nextSSN = 0
+        stream.nextOrderedMID = 0
+        stream.nextUnorderedMID = 0
+        stream.resetRequested = false
     }
 }

@@ -27,5 +27,5 @@ struct SCTPSentChunk {
     var messageFirstTSN: UInt32
 
     /// Bytes the chunk takes in the packet and in the congestion window: header, payload, padding.
-    var size: Int { SCTPDataChunk.headerSize + data.payload.count + padding(data.payload.count) }
+    var size: Int { data.headerSize + data.payload.count + padding(data.payload.count) }
 }

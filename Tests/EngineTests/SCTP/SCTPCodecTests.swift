@@ -78,6 +78,13 @@ import TandemBase
         .reconfig([.response(responseSequence: 10, result: SCTPReconfigResult.successPerformed),
                    .incomingReset(requestSequence: 4, streams: [])]),
         .unknown(type: 0x7F, flags: 0xA5, value: [1, 2, 3, 4, 5]),
+        .data(SCTPDataChunk(tsn: 7, streamID: 2, ssn: 0, ppid: 53, unordered: false, beginning: true, ending: false,
+                            payload: payload[...], interleaved: true, messageID: 0xABCD_0001, fragmentSequence: 0)),
+        .data(SCTPDataChunk(tsn: 8, streamID: 2, ssn: 0, ppid: 0, unordered: true, beginning: false, ending: true,
+                            payload: payload[3...], interleaved: true, messageID: 9, fragmentSequence: 4)),
+        .forwardTSN(SCTPForwardTSNChunk(newCumulativeTSN: 99, skipped: [.init(streamID: 1, unordered: true, messageID: 5),
+                                                                        .init(streamID: 3, messageID: 0xFFFF_FFFF)],
+                                        interleaved: true)),
     ]
 
     @Test(arguments: everyChunk)
