@@ -29,6 +29,9 @@ struct DataChannelBenchmark: AsyncParsableCommand {
     @Option(help: "The Python with aiortc and selenium (default: .venv/bin/python of the package).")
     var python: String?
 
+    @Option(help: "Cap on SCTP's congestion window in bytes for the Tandem peers (default: the engine's).")
+    var maxCongestionWindow: Int?
+
     @Flag(help: .hidden)
     var insideNamespace = false
 
@@ -63,8 +66,8 @@ struct DataChannelBenchmark: AsyncParsableCommand {
 
     /// Both Swift peers in this process, each on its own event loop (its own thread), as two processes would be.
     private func swiftToSwift() async throws -> DataChannelBench.Result {
-        let source = try await PeerConnection.create(options: Self.loopbackOptions, group: MultiThreadedEventLoopGroup.singleton.next())
-        let sink = try await PeerConnection.create(options: Self.loopbackOptions, group: PeerConnection.networkThread)
+        let source = try await PeerConnection.create(options: loopbackOptions, group: MultiThreadedEventLoopGroup.singleton.next())
+        let sink = try await PeerConnection.create(options: loopbackOptions, group: PeerConnection.networkThread)
         let sinkTask = Task { await DataChannelBenchSink.serve(sink) }
         let bulk = try await source.createDataChannel(label: "bulk")
         let latency = try await source.createDataChannel(label: "latency")
@@ -90,7 +93,7 @@ struct DataChannelBenchmark: AsyncParsableCommand {
         let server = try ReferencePeers.start(command + ["--listen", "127.0.0.1:0"])
         defer { server.terminate() }
         let url = try server.waitForURL()
-        let source = try await PeerConnection.create(options: Self.loopbackOptions)
+        let source = try await PeerConnection.create(options: loopbackOptions)
         let bulk = try await source.createDataChannel(label: "bulk")
         let latency = try await source.createDataChannel(label: "latency")
         let control = try await source.createDataChannel(label: "control")
@@ -123,9 +126,10 @@ struct DataChannelBenchmark: AsyncParsableCommand {
                                        bulkBytes: result.bulk_bytes, latencies: result.latencies_ms)
     }
 
-    private static var loopbackOptions: PeerConnection.Options {
+    private var loopbackOptions: PeerConnection.Options {
         var options = PeerConnection.Options()
         options.interfaces = .loopback
+        if let maxCongestionWindow { options.peer.sctp.maxCongestionWindow = maxCongestionWindow }
         return options
     }
 
@@ -138,6 +142,7 @@ struct DataChannelBenchmark: AsyncParsableCommand {
         var arguments = ["/usr/sbin/ip", "netns", "exec", namespace, CommandLine.arguments[0], "datachannel", "--inside-namespace",
                          "--seconds", String(seconds)]
         if noAiortc { arguments.append("--no-aiortc") }
+        if let maxCongestionWindow { arguments += ["--max-congestion-window", String(maxCongestionWindow)] }
         if let python { arguments += ["--python", python] }
         try ReferencePeers.runChecked(arguments, inheritOutput: true)
     }
