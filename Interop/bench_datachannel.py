@@ -78,6 +78,16 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def unblock_signals() -> None:
+    """Take every signal out of the blocked mask inherited from the parent.
+
+    A Swift parent (Foundation's Process, as tandem-bench uses it) starts its
+    children with the signals its own threads block, SIGTERM and SIGINT among
+    them; SIGTERM would then stay pending and never stop this process.
+    """
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, signal.valid_signals())
+
+
 def enlarge_socket_buffers() -> None:
     """Give aioice's UDP sockets 4 MiB receive and send buffers, as Tandem's.
 
@@ -373,6 +383,7 @@ def main() -> None:
     source.add_argument("--seconds", type=float, default=5.0, help="seconds of bulk transfer (default %(default)s)")
     args = parser.parse_args()
 
+    unblock_signals()
     common.keep_ice_on_loopback()
     enlarge_socket_buffers()
     if args.role == "sink":

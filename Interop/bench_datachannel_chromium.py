@@ -37,6 +37,7 @@ from selenium.common.exceptions import WebDriverException
 
 import aiortc_common as common
 import chromium_common
+from bench_datachannel import unblock_signals
 
 HERE = Path(__file__).resolve().parent
 PAGE_SCRIPT = HERE / "bench_datachannel_chromium_page.js"
@@ -142,6 +143,7 @@ def main() -> None:
     parser.add_argument("--listen", default="127.0.0.1:0", help="HOST:PORT (port 0: a free one; default %(default)s)")
     parser.add_argument("--chromedriver-log", help="write chromedriver's log to this file")
     args = parser.parse_args()
+    unblock_signals()
     try:
         host, port = common.parse_host_port(args.listen)
     except ValueError as error:
