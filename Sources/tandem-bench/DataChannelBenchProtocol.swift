@@ -99,7 +99,11 @@ enum DataChannelBenchSource {
                 while let event = await events.next(), event != .bufferedAmountLow {}
             }
         }
-        while try await bulk.bufferedAmount() > 0 { try await Task.sleep(for: .milliseconds(2)) }
+        let drainDeadline = clock.now + .seconds(30)
+        while try await bulk.bufferedAmount() > 0 {
+            guard clock.now < drainDeadline else { throw BenchFailure("the bulk channel did not drain within 30 s (\(try await bulk.bufferedAmount()) bytes left)") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
         let latencies = try await prober.value
 
         let reply = Task { () -> String? in
@@ -107,7 +111,12 @@ enum DataChannelBenchSource {
             return nil
         }
         try await control.send("done")
-        guard let text = await reply.value else { throw BenchFailure("the sink closed the control channel without a report") }
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(30))
+            reply.cancel()
+        }
+        defer { watchdog.cancel() }
+        guard let text = await reply.value else { throw BenchFailure("no report from the sink on the control channel within 30 s") }
         return (try JSONDecoder().decode(DataChannelBench.SinkReport.self, from: Data(text.utf8)), latencies)
     }
 }

@@ -97,6 +97,8 @@ import Testing
         #expect(delivered, "\(received.count) of \(sent.count) messages after 120 s; SCTP \(String(describing: pair.offerer.sctpStatistics))")
         let identical = received == sent  // compared as one Bool: a failure would print megabytes
         #expect(identical)
+        // Once everything is acknowledged nothing stays buffered (W3C bufferedAmount returns to 0).
+        #expect(pair.run(for: .seconds(30)) { pair.offerer.bufferedAmount(of: ids[0]) == 0 })
         #expect(pair.bothConnected)
     }
 
