@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "RTP", targets: ["RTP"]),
         .library(name: "SDP", targets: ["SDP"]),
         .library(name: "PeerConnection", targets: ["PeerConnection"]),
+        // Media (issue 4): codecs and the sans-IO media transport pieces.
+        .library(name: "Media", targets: ["Media"]),
+        .library(name: "MediaTransport", targets: ["MediaTransport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +32,16 @@ let package = Package(
         .systemLibrary(name: "CSRTP", path: "Sources/CSRTP"),
         .target(name: "CTandemShims", dependencies: ["COpenSSL"], path: "Sources/CTandemShims",
                 linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+
+        // Media (issue 4): libvpx, libopus, libyuv, zlib, and the shims for their macros and
+        // variadic controls; the codec module and the sans-IO media transport (no libvpx).
+        .systemLibrary(name: "CVPX", path: "Sources/CVPX"),
+        .systemLibrary(name: "COpus", path: "Sources/COpus", pkgConfig: "opus"),
+        .systemLibrary(name: "CYUV", path: "Sources/CYUV"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "CMediaShims", dependencies: ["CVPX", "COpus"], path: "Sources/CMediaShims"),
+        .target(name: "Media", dependencies: ["CVPX", "COpus", "CYUV", "CZlib", "CMediaShims", "TandemBase", "RTP"]),
+        .target(name: "MediaTransport", dependencies: ["TandemBase", "RTP"]),
 
         // Protocol cores.
         .target(name: "TandemBase"),
@@ -74,6 +87,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: [
             "TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "PeerConnection",
             "TandemRuntime", "HTTPLite", "EchoPeer", "NetworkSimulation",
+            // Media (issue 4).
+            "Media", "MediaTransport",
         ], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
