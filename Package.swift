@@ -79,6 +79,8 @@ let package = Package(
         // Benchmarks against reference peers (BENCHMARKS.md).
         .executableTarget(name: "tandem-bench", dependencies: [
             "TandemRuntime", "PeerConnection", "ICE", "DTLS", "SDP", "SRTP", "CSRTP", "TandemBase",
+            // Media (issue 4): the VP8 benchmark.
+            "Media", "CVPX", "CMediaShims",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
