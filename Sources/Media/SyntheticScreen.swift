@@ -4,7 +4,7 @@ public struct SyntheticScreen: Sendable {
     public enum Content: String, CaseIterable, Sendable {
         /// The same picture every frame.
         case `static`
-        /// One more character-sized block per frame on the current line, and a cursor.
+        /// Half a page of text, then one more character per frame on the current line, and a cursor.
         case typing
         /// The text scrolls up by a third of a line per frame.
         case scrolling
@@ -72,7 +72,8 @@ public struct SyntheticScreen: Sendable {
         case .static, .shapes, .video:
             drawText(firstLine: 0, offset: 0, typedLimit: nil, on: &canvas)
         case .typing:
-            let line = (index / charactersPerLine) % lines
+            // Typing goes on below half a page of text already written.
+            let line = lines / 2 + (index / charactersPerLine) % max(1, lines - lines / 2)
             drawText(firstLine: 0, offset: 0, typedLimit: (line, index % charactersPerLine), on: &canvas)
         case .scrolling:
             let scrolled = index * max(1, lineHeight / 3)
@@ -81,7 +82,7 @@ public struct SyntheticScreen: Sendable {
         if content == .video { drawVideo(index, on: &canvas) }
     }
 
-    /// Lines of "words" (dark bars, two thirds of a line high); with `typedLimit`, lines after
+    /// Lines of "words" (runs of glyph-like marks, two thirds of a line high); with `typedLimit`, lines after
     /// the typed line are empty and the typed line stops after that many characters, followed by
     /// a cursor.
     private func drawText(firstLine: Int, offset: Int, typedLimit: (line: Int, characters: Int)?, on canvas: inout Canvas) {
@@ -102,8 +103,10 @@ public struct SyntheticScreen: Sendable {
             while column < limit {
                 let length = 1 + Int(Self.mix(UInt64(line) << 20 | UInt64(word)) % 9)
                 let visible = min(length, limit - column)
-                canvas.fill(Rect(x: text.x + column * glyphWidth, y: top, width: visible * glyphWidth - 1, height: glyphHeight),
-                            Self.ink, clip: text)
+                for character in 0..<visible {
+                    drawGlyph(Self.mix(UInt64(line) << 40 | UInt64(column + character)),
+                              x: text.x + (column + character) * glyphWidth, y: top, height: glyphHeight, on: &canvas)
+                }
                 column += length + 1
                 word += 1
             }
@@ -111,6 +114,19 @@ public struct SyntheticScreen: Sendable {
                 canvas.fill(Rect(x: text.x + limit * glyphWidth, y: top, width: max(1, glyphWidth / 3), height: lineHeight - 1),
                             Self.ink, clip: text)
             }
+        }
+    }
+
+    /// A character-like mark: a stem at one of three places and bars at the top, middle or
+    /// bottom, chosen by the bits of `shape`, so that text has the fine edges of real glyphs.
+    private func drawGlyph(_ shape: UInt64, x: Int, y: Int, height: Int, on canvas: inout Canvas) {
+        let width = glyphWidth - 1
+        let stroke = max(1, width / 4)
+        let stemX = x + Int(shape % 3) * (width - stroke) / 2
+        canvas.fill(Rect(x: stemX, y: y + Int(shape >> 2 & 1) * height / 3, width: stroke, height: height * 2 / 3 + 1),
+                    Self.ink, clip: text)
+        for (bit, barY) in [(4, y), (5, y + height / 2), (6, y + height - stroke)] where shape >> UInt64(bit) & 1 == 1 {
+            canvas.fill(Rect(x: x, y: barY, width: width, height: stroke), Self.ink, clip: text)
         }
     }
 
