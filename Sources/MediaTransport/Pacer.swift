@@ -47,6 +47,18 @@ public struct Pacer<Packet: Sendable>: Sendable {
         queuedBytes += size
     }
 
+    /// Drops every queued packet of one priority (say, retransmissions a key frame made useless);
+    /// returns them.
+    @discardableResult
+    public mutating func removeAll(priority: Priority) -> [Packet] {
+        let level = priority.rawValue
+        let removed = queues[level][heads[level]...]
+        queuedBytes -= removed.reduce(0) { $0 + $1.size }
+        queues[level].removeAll(keepingCapacity: true)
+        heads[level] = 0
+        return removed.map(\.packet)
+    }
+
     /// How long the oldest queued packet has waited.
     public func queueDelay(at now: Instant) -> Duration {
         var oldest: Instant?

@@ -92,37 +92,45 @@ public struct RetransmissionBuffer: Sendable {
         roundTripTime = rtt
     }
 
-    /// Remembers a packet just sent.
+    /// Remembers a packet just sent; a packet already held (a resend without RTX) is kept as it was.
     public mutating func store(_ packet: RTPPacket, at now: Instant) {
         let sequence = unwrapper.unwrap(packet.sequenceNumber)
+        guard entries[sequence] == nil else { return }
         let size = packet.serializedSize
-        if let previous = entries[sequence] { storedBytes -= previous.size } else { order.append(sequence) }
+        order.append(sequence)
         entries[sequence] = Entry(packet: packet, sentAt: now, lastResent: nil, size: size)
         storedBytes += size
         evict(at: now)
+    }
+
+    /// Notes that the resend of `sequenceNumber` actually left (a pacer may hold it a while):
+    /// the round-trip time before it may be resent again counts from here.
+    public mutating func noteResent(_ sequenceNumber: UInt16, at now: Instant) {
+        let sequence = unwrapper.unwrap(sequenceNumber)
+        entries[sequence]?.lastResent = now
     }
 
     /// The packets to send again for a Generic NACK (`RTCPFeedback.nackedSequenceNumbers`):
     /// those still held and not resent within the last round-trip time, as RTX packets when
     /// RTX is configured for their payload type.
     public mutating func handleNack(_ sequenceNumbers: [UInt16], at now: Instant) -> [RTPPacket] {
+        sequenceNumbers.compactMap { resend($0, at: now) }
+    }
+
+    /// The packet to send again for one NACKed sequence number, or nil if it is no longer held
+    /// or was resent less than a round-trip time ago.
+    public mutating func resend(_ sequenceNumber: UInt16, at now: Instant) -> RTPPacket? {
         evict(at: now)
-        var resends: [RTPPacket] = []
-        for number in sequenceNumbers {
-            let sequence = unwrapper.unwrap(number)
-            guard var entry = entries[sequence] else { continue }
-            if let lastResent = entry.lastResent, now - lastResent < roundTripTime { continue }
-            entry.lastResent = now
-            entries[sequence] = entry
-            if let rtx = configuration.rtx, let payloadType = rtx.payloadTypes[entry.packet.payloadType] {
-                resends.append(RTXPacket.wrap(entry.packet, payloadType: payloadType, ssrc: rtx.ssrc,
-                                              sequenceNumber: nextRTXSequenceNumber))
-                nextRTXSequenceNumber &+= 1
-            } else {
-                resends.append(entry.packet)
-            }
+        let sequence = unwrapper.unwrap(sequenceNumber)
+        guard var entry = entries[sequence] else { return nil }
+        if let lastResent = entry.lastResent, now - lastResent < roundTripTime { return nil }
+        entry.lastResent = now
+        entries[sequence] = entry
+        guard let rtx = configuration.rtx, let payloadType = rtx.payloadTypes[entry.packet.payloadType] else {
+            return entry.packet
         }
-        return resends
+        defer { nextRTXSequenceNumber &+= 1 }
+        return RTXPacket.wrap(entry.packet, payloadType: payloadType, ssrc: rtx.ssrc, sequenceNumber: nextRTXSequenceNumber)
     }
 
     /// Drops the oldest packets beyond the byte limit or the age limit.
