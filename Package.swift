@@ -40,7 +40,7 @@ let package = Package(
         .systemLibrary(name: "CYUV", path: "Sources/CYUV"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "CMediaShims", dependencies: ["CVPX", "COpus"], path: "Sources/CMediaShims"),
-        .target(name: "Media", dependencies: ["CVPX", "COpus", "CYUV", "CZlib", "CMediaShims", "TandemBase", "RTP"]),
+        .target(name: "Media", dependencies: ["CVPX", "COpus", "CYUV", "CZlib", "CMediaShims", "TandemBase"]),
         .target(name: "MediaTransport", dependencies: ["TandemBase", "RTP"]),
 
         // Protocol cores.

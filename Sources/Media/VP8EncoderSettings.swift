@@ -5,7 +5,9 @@ public struct VP8EncoderSettings: Equatable, Sendable {
     /// Target bitrate in bits per second.
     public var bitrate: Int
     public var frameRate: Int
-    /// libvpx cpu-used (VP8E_SET_CPUUSED, 0–16 in realtime mode; higher is faster and coarser).
+    /// libvpx cpu-used (VP8E_SET_CPUUSED). In realtime mode a positive value lets libvpx pick
+    /// its speed from the measured encode time, aiming to use (16 − cpuUsed)/16 of each frame
+    /// interval (vp8 `auto_select_speed`); a negative value fixes the speed at −cpuUsed.
     public var cpuUsed: Int
     /// Encoder threads (g_threads).
     public var threads: Int
