@@ -57,11 +57,16 @@ public struct TransportFeedback: Equatable, Sendable {
         let count = Int(try reader.readUInt16())
         referenceTime = try reader.readUInt24()
         feedbackPacketCount = try reader.readUInt8()
-        var symbols: [Symbol] = []
-        symbols.reserveCapacity(count)
-        while symbols.count < count {
+        // Status symbols as runs, so that long runs of lost packets cost one step each.
+        var runs: [(symbol: Symbol, count: Int)] = []
+        var described = 0
+        func add(_ symbol: Symbol, _ count: Int) {
+            if let last = runs.last, last.symbol == symbol { runs[runs.count - 1].count += count } else { runs.append((symbol, count)) }
+            described += count
+        }
+        while described < count {
             let chunk = try reader.readUInt16()
-            let remaining = count - symbols.count
+            let remaining = count - described
             if chunk & 0x8000 == 0 {
                 // Run length chunk (draft §3.1.3): symbol in 2 bits, run length in 13.
                 guard let symbol = Symbol(rawValue: UInt8(chunk >> 13 & 0x03)) else {
@@ -69,11 +74,11 @@ public struct TransportFeedback: Equatable, Sendable {
                 }
                 let run = Int(chunk & 0x1FFF)
                 guard run > 0 else { throw .invalid("transport feedback run length 0 (draft-holmer §3.1.3)") }
-                symbols += repeatElement(symbol, count: min(run, remaining))
+                add(symbol, min(run, remaining))
             } else if chunk & 0x4000 == 0 {
                 // Status vector chunk of 14 one-bit symbols (draft §3.1.4).
                 for bit in 0..<min(14, remaining) {
-                    symbols.append(chunk >> (13 - bit) & 1 == 1 ? .smallDelta : .notReceived)
+                    add(chunk >> (13 - bit) & 1 == 1 ? .smallDelta : .notReceived, 1)
                 }
             } else {
                 // Status vector chunk of 7 two-bit symbols.
@@ -81,17 +86,22 @@ public struct TransportFeedback: Equatable, Sendable {
                     guard let symbol = Symbol(rawValue: UInt8(chunk >> (12 - 2 * index) & 0x03)) else {
                         throw .invalid("transport feedback status symbol 3 is reserved (draft-holmer §3.1.4)")
                     }
-                    symbols.append(symbol)
+                    add(symbol, 1)
                 }
             }
         }
         var deltas: [Int16?] = []
-        deltas.reserveCapacity(count)
-        for symbol in symbols {
-            switch symbol {
-            case .notReceived: deltas.append(nil)
-            case .smallDelta: deltas.append(Int16(try reader.readUInt8()))
-            case .largeDelta: deltas.append(Int16(bitPattern: try reader.readUInt16()))
+        for run in runs {
+            switch run.symbol {
+            case .notReceived:
+                deltas.append(contentsOf: repeatElement(nil, count: run.count))
+            case .smallDelta:
+                // Each received packet needs at least one byte of delta: check before looping.
+                guard reader.remaining >= run.count else { throw .truncated(offset: reader.offset, needed: run.count) }
+                for _ in 0..<run.count { deltas.append(Int16(try reader.readUInt8())) }
+            case .largeDelta:
+                guard reader.remaining >= 2 * run.count else { throw .truncated(offset: reader.offset, needed: 2 * run.count) }
+                for _ in 0..<run.count { deltas.append(Int16(bitPattern: try reader.readUInt16())) }
             }
         }
         receiveDeltas = deltas

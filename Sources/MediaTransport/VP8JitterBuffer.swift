@@ -36,7 +36,7 @@ public struct VP8JitterBuffer: Sendable {
         /// Packets held at most; more means the stream is hopelessly broken and starts over.
         public var maxPackets: Int
 
-        public init(maxWait: Duration = .milliseconds(250), maxPackets: Int = 3000) {
+        public init(maxWait: Duration = .milliseconds(250), maxPackets: Int = 1000) {
             self.maxWait = maxWait
             self.maxPackets = maxPackets
         }
@@ -60,6 +60,8 @@ public struct VP8JitterBuffer: Sendable {
 
     public let configuration: Configuration
     private var packets: [Int64: StoredPacket] = [:]
+    /// The keys of `packets`, ascending.
+    private var sequences: [Int64] = []
     private var unwrapper = SequenceNumberUnwrapper()
     /// The sequence number that continues the last frame handed out or dropped.
     private var head: Int64?
@@ -86,6 +88,7 @@ public struct VP8JitterBuffer: Sendable {
         if let head, sequence < head { return }
         guard packets[sequence] == nil, offset < packet.payload.count else { return }
         if packets.count >= configuration.maxPackets { restart() }
+        sequences.insert(sequence, at: insertionIndex(of: sequence))
         packets[sequence] = StoredPacket(descriptor: descriptor, payload: packet.payload[offset...], marker: packet.marker,
                                          timestamp: packet.timestamp, arrival: now)
         process(at: now)
@@ -110,7 +113,7 @@ public struct VP8JitterBuffer: Sendable {
                 emit(frame)
                 continue
             }
-            let hasGapBefore = frame.first != (head ?? packets.keys.min() ?? frame.first)
+            let hasGapBefore = frame.first != (head ?? sequences.first ?? frame.first)
             if hasGapBefore {
                 // What is missing before this frame may still come: a retransmission (RFC 4585
                 // §3.2), or at the start a key frame that arrives behind it.
@@ -177,11 +180,9 @@ public struct VP8JitterBuffer: Sendable {
 
     /// Forgets every packet up to `last` and moves the head past it.
     private mutating func drop(through last: Int64) {
-        if let head, last - head < 64 {
-            for sequence in head...max(head, last) { packets[sequence] = nil }
-        } else {
-            packets = packets.filter { $0.key > last }
-        }
+        let count = insertionIndex(of: last + 1)
+        for sequence in sequences.prefix(count) { packets[sequence] = nil }
+        sequences.removeFirst(count)
         head = last + 1
         blockedSince = nil
     }
@@ -189,16 +190,26 @@ public struct VP8JitterBuffer: Sendable {
     /// Starts over after overflow: nothing held, waiting for a key frame.
     private mutating func restart() {
         packets.removeAll()
+        sequences.removeAll()
         blockedSince = nil
         waitingForKeyframe = true
         skippedSinceLastFrame = true
         events.append(.keyframeNeeded)
     }
 
+    /// Where `sequence` goes in `sequences` (the index of the first element not below it).
+    private func insertionIndex(of sequence: Int64) -> Int {
+        var low = 0, high = sequences.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sequences[middle] < sequence { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     /// The earliest frame whose packets are all present: a start packet (S = 1, PID = 0), then
     /// consecutive sequence numbers with its timestamp up to the marker bit (RFC 7741 §4.4).
     private func firstCompleteFrame() -> CandidateFrame? {
-        let sequences = packets.keys.sorted()
         var index = 0
         while index < sequences.count {
             let first = sequences[index]
