@@ -2,6 +2,7 @@ import ArgumentParser
 import CMediaShims
 import CVPX
 import Media
+import TandemBase
 
 /// `tandem-bench vp8`: encode time and bitrate of `VP8Encoder` against libvpx called directly
 /// with the same configuration and controls, on the same synthetic desktop frames in one run.
@@ -35,6 +36,9 @@ struct VP8Benchmark: ParsableCommand {
     @Option(help: "Encoder threads; the default is chosen by resolution.")
     var threads: Int?
 
+    @Flag(help: "Also run VP8Encoder behind a ScreenChangeDetector (unchanged frames skipped, refresh every second).")
+    var changeDetection = false
+
     mutating func validate() throws {
         guard SyntheticScreen.Content(rawValue: content) != nil else { throw ValidationError("unknown --content \(content)") }
         guard frames > 0, fps > 0, bitrate > 0, width >= 32, height >= 32 else {
@@ -49,6 +53,9 @@ struct VP8Benchmark: ParsableCommand {
         let screen = SyntheticScreen(width: width, height: height, content: content)
         let wrapped = try VP8Encoder(settings: settings)
         let direct = try DirectVP8Encoder(settings: settings)
+        let detected = changeDetection ? try VP8Encoder(settings: settings) : nil
+        var detector = ScreenChangeDetector()
+        var detectedFrames = 0, detectedBytes = 0
         var wrappedTimes: [Double] = [], directTimes: [Double] = []
         var wrappedBytes = 0, directBytes = 0, wrappedKeyframe = 0, directKeyframe = 0
         let clock = ContinuousClock()
@@ -76,6 +83,10 @@ struct VP8Benchmark: ParsableCommand {
                 directKeyframe = max(directKeyframe, sizes.keyframe)
             }
             if index % 2 == 0 { try timeWrapped(); try timeDirect() } else { try timeDirect(); try timeWrapped() }
+            if let detected, detector.shouldEncode(screen.frame(index), at: .zero + .nanoseconds(pts * 1_000_000_000 / 90_000)) {
+                detectedFrames += 1
+                detectedBytes += try detected.encode(picture, pts: pts).reduce(0) { $0 + $1.data.count }
+            }
         }
         let seconds = Double(frames) / Double(fps)
         let (wrappedSummary, directSummary) = (Summary(wrappedTimes), Summary(directTimes))
@@ -88,6 +99,10 @@ struct VP8Benchmark: ParsableCommand {
                   + " \(pad("\(keyframe) B", 14))")
         }
         print("VP8Encoder/direct: \(format(wrappedMean / directMean * 100, decimals: 1)) % of the direct mean encode time (target <= 110 %)")
+        if changeDetection {
+            print("with change detection: \(detectedFrames) of \(frames) frames encoded,"
+                  + " \(format(Double(detectedBytes * 8) / seconds, decimals: 0)) bits/s")
+        }
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
