@@ -119,7 +119,12 @@ public struct VP8JitterBuffer: Sendable {
                 // §3.2), or at the start a key frame that arrives behind it.
                 let since = blockedSince ?? now
                 blockedSince = since
-                if now < since + configuration.maxWait { return }
+                if now < since + configuration.maxWait {
+                    // No need to wait if a complete key frame further on restarts the picture.
+                    guard let keyframe = firstCompleteKeyframe(after: frame.last) else { return }
+                    emit(keyframe)
+                    continue
+                }
             }
             // The chain is broken: drop this frame and what precedes it, and ask for a key frame.
             // While waiting, every dropped delta frame asks again; the requester rate-limits.
@@ -207,10 +212,21 @@ public struct VP8JitterBuffer: Sendable {
         return low
     }
 
-    /// The earliest frame whose packets are all present: a start packet (S = 1, PID = 0), then
-    /// consecutive sequence numbers with its timestamp up to the marker bit (RFC 7741 §4.4).
-    private func firstCompleteFrame() -> CandidateFrame? {
-        var index = 0
+    /// The earliest complete key frame that starts after `sequence`.
+    private func firstCompleteKeyframe(after sequence: Int64) -> CandidateFrame? {
+        var start = insertionIndex(of: sequence + 1)
+        while let frame = firstCompleteFrame(from: start) {
+            if frame.isKeyframe { return frame }
+            start = insertionIndex(of: frame.last + 1)
+        }
+        return nil
+    }
+
+    /// The earliest frame, from position `start` of `sequences` on, whose packets are all
+    /// present: a start packet (S = 1, PID = 0), then consecutive sequence numbers with its
+    /// timestamp up to the marker bit (RFC 7741 §4.4).
+    private func firstCompleteFrame(from start: Int = 0) -> CandidateFrame? {
+        var index = start
         while index < sequences.count {
             let first = sequences[index]
             guard let start = packets[first], start.descriptor.startsFrame else { index += 1; continue }

@@ -114,6 +114,17 @@ import TandemBase
         #expect(out.map(\.followsSkippedFrames) == [false, true])
     }
 
+    @Test func aKeyframeBehindABlockedFrameIsNotKeptWaiting() throws {
+        // Frame 1 misses a packet, frame 2 waits for it, frame 3 is a key frame: show it at once.
+        let (frames, packets) = Self.stream(count: 5, keyframes: [0, 3])
+        var buffer = VP8JitterBuffer()
+        for packet in packets.joined() where packet != packets[1][1] { try buffer.insert(packet, at: .zero) }
+        let events = Self.drain(&buffer)
+        #expect(Self.frames(events).map(\.data) == [frames[0], frames[3], frames[4]])
+        #expect(!events.contains(.keyframeNeeded))
+        #expect(buffer.pollTimeout() == nil && buffer.packetCount == 0)
+    }
+
     @Test func aSequenceGapWithConsecutivePictureIDsIsNoLoss() throws {
         // A packet that carried no frame (say, padding) was lost: sequence numbers jump, picture ids do not.
         let (frames, packets) = Self.stream(count: 3)
