@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "SCTP", targets: ["SCTP"]),
         .library(name: "DataChannel", targets: ["DataChannel"]),
         .library(name: "PeerConnection", targets: ["PeerConnection"]),
+        .library(name: "Media", targets: ["Media"]),
+        .library(name: "MediaTransport", targets: ["MediaTransport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,6 +33,16 @@ let package = Package(
         .systemLibrary(name: "CSRTP", path: "Sources/CSRTP"),
         .target(name: "CTandemShims", dependencies: ["COpenSSL"], path: "Sources/CTandemShims",
                 linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+
+        // Media (issue 4): libvpx, libopus, libyuv, zlib, and the shims for their macros and
+        // variadic controls; the codec module and the sans-IO media transport (no libvpx).
+        .systemLibrary(name: "CVPX", path: "Sources/CVPX"),
+        .systemLibrary(name: "COpus", path: "Sources/COpus", pkgConfig: "opus"),
+        .systemLibrary(name: "CYUV", path: "Sources/CYUV"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "CMediaShims", dependencies: ["CVPX", "COpus"], path: "Sources/CMediaShims"),
+        .target(name: "Media", dependencies: ["CVPX", "COpus", "CYUV", "CZlib", "CMediaShims", "TandemBase"]),
+        .target(name: "MediaTransport", dependencies: ["TandemBase", "RTP"]),
 
         // Protocol cores.
         .target(name: "TandemBase"),
@@ -71,6 +83,7 @@ let package = Package(
         // Benchmarks against reference peers (BENCHMARKS.md).
         .executableTarget(name: "tandem-bench", dependencies: [
             "TandemRuntime", "PeerConnection", "DataChannel", "HTTPLite", "ICE", "DTLS", "SDP", "SRTP", "CSRTP", "TandemBase",
+            "Media", "CVPX", "CMediaShims",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -79,6 +92,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: [
             "TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "SCTP", "DataChannel", "PeerConnection",
             "TandemRuntime", "HTTPLite", "EchoPeer", "NetworkSimulation",
+            "Media", "MediaTransport",
         ], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,4 @@
+#ifndef TANDEM_COPUS_SHIM_H
+#define TANDEM_COPUS_SHIM_H
+#include <opus.h>
+#endif
