@@ -5,6 +5,12 @@ import TandemBase
 /// Feed it received packets with `handlePacket`, expired timers with `handleTimeout`, and user
 /// messages with `send`; then drain `pollTransmit`, `pollEvent` and `pollTimeout`. It reads no clock
 /// and owns no socket. One owner drives it; it is not thread-safe.
+///
+/// Over DTLS, each application-data record is one packet for `handlePacket`, and each packet from
+/// `pollTransmit` goes into one record, so `SCTPConfiguration.mtu` is the record payload budget. Both
+/// WebRTC endpoints call `connect` once DTLS is up (RFC 8841 §9.3); the crossing INITs are resolved
+/// by §5.2. After every call, drain `pollTransmit` and `pollEvent` until nil and re-arm the timer
+/// from `pollTimeout`.
 public final class SCTPAssociation {
     let configuration: SCTPConfiguration
     let localTag: UInt32
