@@ -102,8 +102,14 @@ public final class SCTPAssociation {
     // Shutdown (RFC 9260 §9.2): T2-shutdown.
     var t2Deadline: Instant?
 
+    /// The smallest packet size used, whatever the configuration asks for.
+    public static let minimumMTU = 256
+
     public init(configuration: SCTPConfiguration = .init(), random: some RandomNumberGenerator) {
         var random = random
+        var configuration = configuration
+        // Room for INIT ACK with its cookie and for DATA with a useful payload.
+        configuration.mtu = max(configuration.mtu, Self.minimumMTU)
         self.configuration = configuration
         // §5.1: the Initiate Tag must not be 0.
         var tag = random.next() as UInt32
