@@ -30,6 +30,14 @@ struct RingBuffer<Element> {
     subscript(index: Int) -> Element {
         get { storage[(head + index) & (storage.count - 1)]! }
         set { storage[(head + index) & (storage.count - 1)] = newValue }
+        // In place: the element is moved out and back, so its buffers are not copied on write.
+        _modify {
+            let position = (head + index) & (storage.count - 1)
+            var element = storage[position]!
+            storage[position] = nil
+            defer { storage[position] = element }
+            yield &element
+        }
     }
 
     mutating func removeAll() {

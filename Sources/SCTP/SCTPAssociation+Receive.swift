@@ -6,6 +6,9 @@ extension SCTPAssociation {
     /// Gap ack block offsets are 16-bit (§3.3.4): DATA further ahead of the cumulative TSN is dropped.
     static let maxTSNDistance: UInt32 = 65_535
     static let maxReportedDuplicates = 32
+    /// Bound on the separate runs of TSNs held above the cumulative TSN; beyond it out-of-order DATA
+    /// is dropped (the peer retransmits it), so a peer cannot make the bookkeeping grow without limit.
+    static let maxGapRanges = 4096
 
     public func handlePacket(_ bytes: [UInt8], at now: Instant) {
         self.now = now
@@ -113,9 +116,9 @@ extension SCTPAssociation {
         }
         let cumulative = tracker.cumulative
         let inSequence = tsn == cumulative &+ 1
-        // §6.2: beyond what we could report, or with the buffer full, the chunk is dropped unacknowledged;
-        // the next in-sequence chunk is always taken so that the queue can drain.
-        guard tsn &- cumulative <= Self.maxTSNDistance,
+        // §6.2: beyond what we could report, with too many gaps, or with the buffer full, the chunk is
+        // dropped unacknowledged; the next in-sequence chunk is always taken so that the queue can drain.
+        guard tsn &- cumulative <= Self.maxTSNDistance, inSequence || tracker.ranges.count < Self.maxGapRanges,
               inSequence || reassemblyBytes + chunk.payload.count <= Int(configuration.receiveWindow) else {
             stats.dataChunksDroppedNoBuffer += 1
             sackImmediately = true

@@ -5,6 +5,12 @@ import TandemBase
 /// Feed it received packets with `handlePacket`, expired timers with `handleTimeout`, and user
 /// messages with `send`; then drain `pollTransmit`, `pollEvent` and `pollTimeout`. It reads no clock
 /// and owns no socket. One owner drives it; it is not thread-safe.
+///
+/// Over DTLS, each application-data record is one packet for `handlePacket`, and each packet from
+/// `pollTransmit` goes into one record, so `SCTPConfiguration.mtu` is the record payload budget. Both
+/// WebRTC endpoints call `connect` once DTLS is up (RFC 8841 §9.3); the crossing INITs are resolved
+/// by §5.2. After every call, drain `pollTransmit` and `pollEvent` until nil and re-arm the timer
+/// from `pollTimeout`.
 public final class SCTPAssociation {
     let configuration: SCTPConfiguration
     let localTag: UInt32
@@ -96,8 +102,14 @@ public final class SCTPAssociation {
     // Shutdown (RFC 9260 §9.2): T2-shutdown.
     var t2Deadline: Instant?
 
+    /// The smallest packet size used, whatever the configuration asks for.
+    public static let minimumMTU = 256
+
     public init(configuration: SCTPConfiguration = .init(), random: some RandomNumberGenerator) {
         var random = random
+        var configuration = configuration
+        // Room for INIT ACK with its cookie and for DATA with a useful payload.
+        configuration.mtu = max(configuration.mtu, Self.minimumMTU)
         self.configuration = configuration
         // §5.1: the Initiate Tag must not be 0.
         var tag = random.next() as UInt32

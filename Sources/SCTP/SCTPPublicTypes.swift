@@ -4,7 +4,7 @@ import TandemBase
 public struct SCTPConfiguration: Sendable {
     public var localPort: UInt16 = 5000
     public var remotePort: UInt16 = 5000
-    /// Largest SCTP packet, including the 12-byte common header.
+    /// Largest SCTP packet, including the 12-byte common header (at least `SCTPAssociation.minimumMTU`).
     public var mtu: Int = 1200
     /// Largest message we accept to receive; a peer sending a larger one gets the association aborted.
     public var maxMessageSize: Int = 256 * 1024

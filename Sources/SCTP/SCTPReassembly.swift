@@ -2,7 +2,7 @@
 /// per stream by SSN, and the skips a FORWARD TSN asks for (RFC 3758 §3.6).
 ///
 /// Fragments of one message always carry consecutive TSNs (§6.9). Ordered fragments are grouped by
-/// (stream, SSN); unordered ones by TSN, walking to the neighbouring B and E fragments. Every byte held
+/// (stream, SSN); unordered ones into runs of consecutive TSNs between a B and an E fragment. Every byte held
 /// here counts against the receive window, so the peer cannot make it grow without bound.
 struct SCTPReassembly {
     struct Message: Equatable {
@@ -64,6 +64,15 @@ struct SCTPReassembly {
     }
     private var unordered: [UInt32: Fragment] = [:]
 
+    /// Stored unordered fragments with consecutive TSNs that may form one message, listed under both
+    /// their first and their last TSN.
+    private struct UnorderedRun {
+        var start: UInt32
+        var end: UInt32
+        var bytes: Int
+    }
+    private var unorderedRuns: [UInt32: UnorderedRun] = [:]
+
     init(maxMessageSize: Int) { self.maxMessageSize = maxMessageSize }
 
     /// Adds one new (not duplicate) DATA chunk; appends the messages it completes, in delivery order.
@@ -84,8 +93,7 @@ struct SCTPReassembly {
                                 stream: chunk.streamID, payload: chunk.payload)
         bufferedBytes += chunk.payload.count
         if chunk.unordered {
-            unordered[chunk.tsn] = fragment
-            try completeUnordered(around: chunk.tsn, delivering: &out)
+            try addUnordered(fragment, delivering: &out)
         } else {
             try addOrdered(fragment, ssn: chunk.ssn, delivering: &out)
         }
@@ -128,32 +136,49 @@ struct SCTPReassembly {
         }
     }
 
-    private mutating func completeUnordered(around tsn: UInt32, delivering out: inout [Message]) throws(Failure) {
-        var begin = tsn
-        var bytes = 0
-        while let fragment = unordered[begin] {
-            bytes += fragment.payload.count
-            if fragment.beginning { break }
-            begin &-= 1
+    /// Joins an unordered fragment with the stored runs of consecutive TSNs next to it (never across
+    /// a message boundary: an E fragment ends a run, a B fragment starts one) and delivers the run once
+    /// it holds a whole message. Each fragment costs O(1), however long its message.
+    private mutating func addUnordered(_ fragment: Fragment, delivering out: inout [Message]) throws(Failure) {
+        let tsn = fragment.tsn
+        guard unordered[tsn] == nil else {
+            bufferedBytes -= fragment.payload.count
+            return
         }
-        guard let first = unordered[begin], first.beginning else { return }
-        var end = tsn
-        while let fragment = unordered[end] {
-            if end != tsn { bytes += fragment.payload.count }
-            guard bytes <= maxMessageSize else { throw .messageTooLarge(stream: fragment.stream, size: bytes) }
-            if fragment.ending { break }
-            end &+= 1
+        unordered[tsn] = fragment
+        var run = UnorderedRun(start: tsn, end: tsn, bytes: fragment.payload.count)
+        if !fragment.beginning, let left = unorderedRuns[tsn &- 1], left.end == tsn &- 1,
+           unordered[tsn &- 1]?.ending == false {
+            forget(left)
+            run.start = left.start
+            run.bytes += left.bytes
         }
-        guard let last = unordered[end], last.ending else { return }
-        var fragments: [UInt32: Fragment] = [:]
-        var tsnOfFragment = begin
-        while true {
-            fragments[tsnOfFragment] = unordered.removeValue(forKey: tsnOfFragment)
-            if tsnOfFragment == end { break }
-            tsnOfFragment &+= 1
+        if !fragment.ending, let right = unorderedRuns[tsn &+ 1], right.start == tsn &+ 1,
+           unordered[tsn &+ 1]?.beginning == false {
+            forget(right)
+            run.end = right.end
+            run.bytes += right.bytes
         }
-        bufferedBytes -= bytes
-        out.append(Self.assemble(fragments, from: begin, to: end, bytes: bytes))
+        guard run.bytes <= maxMessageSize else { throw .messageTooLarge(stream: fragment.stream, size: run.bytes) }
+        if let first = unordered[run.start], first.beginning, let last = unordered[run.end], last.ending {
+            var fragments: [UInt32: Fragment] = [:]
+            var position = run.start
+            while true {
+                fragments[position] = unordered.removeValue(forKey: position)
+                if position == run.end { break }
+                position &+= 1
+            }
+            bufferedBytes -= run.bytes
+            out.append(Self.assemble(fragments, from: run.start, to: run.end, bytes: run.bytes))
+            return
+        }
+        unorderedRuns[run.start] = run
+        unorderedRuns[run.end] = run
+    }
+
+    private mutating func forget(_ run: UnorderedRun) {
+        unorderedRuns[run.start] = nil
+        unorderedRuns[run.end] = nil
     }
 
     private static func assemble(_ fragments: [UInt32: Fragment], from begin: UInt32, to end: UInt32, bytes: Int) -> Message {
@@ -178,6 +203,16 @@ struct SCTPReassembly {
         for (tsn, fragment) in unordered where tsnLessOrEqual(tsn, newCumulative) {
             unordered[tsn] = nil
             bufferedBytes -= fragment.payload.count
+        }
+        // A run is one message's fragments, all abandoned together: drop the rest of any run cut above.
+        for run in Set(unorderedRuns.values.map { [$0.start, $0.end] }) where tsnLessOrEqual(run[0], newCumulative) {
+            var position = run[0]
+            while true {
+                if let fragment = unordered.removeValue(forKey: position) { bufferedBytes -= fragment.payload.count }
+                unorderedRuns[position] = nil
+                if position == run[1] { break }
+                position &+= 1
+            }
         }
         for entry in skipped {
             let stream = inbound(entry.streamID)

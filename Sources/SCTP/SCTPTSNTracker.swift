@@ -11,7 +11,18 @@ struct SCTPTSNTracker {
 
     func isReceived(_ tsn: UInt32) -> Bool {
         if tsnLessOrEqual(tsn, cumulative) { return true }
-        return ranges.contains { tsnLessOrEqual($0.start, tsn) && tsnLessOrEqual(tsn, $0.end) }
+        let index = firstRange(endingAtOrAfter: tsn)
+        return index < ranges.count && tsnLessOrEqual(ranges[index].start, tsn)
+    }
+
+    /// Index of the first range whose end is not below `tsn` (binary search; ranges are sorted).
+    private func firstRange(endingAtOrAfter tsn: UInt32) -> Int {
+        var low = 0, high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if tsnLess(ranges[middle].end, tsn) { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// Records `tsn`; false if it had been received before (a duplicate).
@@ -22,9 +33,8 @@ struct SCTPTSNTracker {
             absorbFirstRange()
             return true
         }
-        // First range whose end is not below tsn - 1 (ranges are few; a linear search is cheapest).
-        var index = 0
-        while index < ranges.count, tsnLess(ranges[index].end &+ 1, tsn) { index += 1 }
+        // The first range that ends at tsn - 1 or later: tsn joins it, extends it, or goes before it.
+        let index = firstRange(endingAtOrAfter: tsn &- 1)
         if index == ranges.count {
             ranges.append((tsn, tsn))
             return true

@@ -6,12 +6,13 @@ import TandemBase
 /// packets (2-byte length prefixes where they fit), to an established association that has data in
 /// flight. The ports, verification tag and CRC32c are fixed up so that the chunk parsers and the state
 /// machine, not the checksum, get exercised. Nothing may trap, and every packet it sends back must
-/// fit the MTU and start with a valid common header.
+/// fit the MTU and start with a valid common header. An odd first byte selects an association that
+/// negotiated I-DATA (RFC 8260), so both reassembly paths get fuzzed.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     var now = Instant.zero
-    let (association, tag) = establishedAssociation(&now)
+    let (association, tag) = establishedAssociation(&now, interleaving: (bytes.first ?? 0) & 1 == 1)
     var offset = 0
     while offset < bytes.count {
         var length = bytes.count - offset
@@ -34,9 +35,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 /// B of an A-B pair on a loss-free path, with unacknowledged DATA on two streams.
-private func establishedAssociation(_ now: inout Instant) -> (SCTPAssociation, UInt32) {
-    let a = SCTPAssociation(random: SeededGenerator(seed: 1))
-    let b = SCTPAssociation(random: SeededGenerator(seed: 2))
+private func establishedAssociation(_ now: inout Instant, interleaving: Bool) -> (SCTPAssociation, UInt32) {
+    var configuration = SCTPConfiguration()
+    configuration.enableMessageInterleaving = interleaving
+    let a = SCTPAssociation(configuration: configuration, random: SeededGenerator(seed: 1))
+    let b = SCTPAssociation(configuration: configuration, random: SeededGenerator(seed: 2))
     a.connect(at: now)
     var tagOfB: UInt32 = 0
     for _ in 0..<4 {

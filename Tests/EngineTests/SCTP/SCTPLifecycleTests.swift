@@ -42,6 +42,15 @@ import TandemBase
         }
     }
 
+    @Test func smallMTUIsRaisedToTheMinimum() throws {
+        let pipe = SCTPTestPipe { $0.mtu = 100 }
+        pipe.connect()
+        try pipe.a.send([UInt8](repeating: 4, count: 5000), stream: 0, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+        var largest = 0
+        while let packet = pipe.a.pollTransmit() { largest = max(largest, packet.count) }
+        #expect(largest == SCTPAssociation.minimumMTU)
+    }
+
     @Test func emptyMessageDoesNotTrap() throws {
         let pipe = SCTPTestPipe()
         pipe.connect()
