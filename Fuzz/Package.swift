@@ -19,6 +19,9 @@ let fuzzTargets: [(name: String, module: String)] = [
     ("FuzzDTLS", "DTLS"),
     ("FuzzDCEP", "DataChannel"),
     ("FuzzSCTPPacket", "SCTP"),
+    ("FuzzTransportFeedback", "MediaTransport"),
+    ("FuzzJitterBuffer", "MediaTransport"),
+    ("FuzzWAV", "Media"),
 ]
 
 /// SwiftPM names a path dependency after its directory, so a checkout directory called "fuzz"

@@ -1,3 +1,4 @@
+import CMediaShims
 import CVPX
 
 /// A libvpx call that failed: the operation, libvpx's error code and its description.

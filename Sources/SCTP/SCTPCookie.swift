@@ -1,4 +1,5 @@
 import COpenSSL
+import CTandemShims
 import TandemBase
 
 /// The State Cookie (RFC 9260 §5.1.3): everything the association needs from the peer's INIT,
