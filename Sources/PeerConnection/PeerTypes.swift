@@ -22,7 +22,17 @@ public struct PeerConfiguration: Sendable {
     /// The wall-clock time (since the Unix epoch) at `Instant.zero`, for NTP timestamps in sender reports.
     public var wallClockAtZero: Duration = .zero
     /// The SCTP association under data channels; `maxMessageSize` is announced as `a=max-message-size`.
-    public var sctp = SCTPConfiguration()
+    /// Two defaults differ from plain SCTP, both for input and chat that must not queue behind a bulk
+    /// transfer on another channel: I-DATA is offered (RFC 8260: fragments of different streams
+    /// interleave; used only when the peer offers it too, which browsers and aiortc do not yet), and at
+    /// most 256 KiB is in flight, since everything in flight is queued ahead of a new message. The cap
+    /// bounds one association's bulk throughput to 256 KiB per round trip (about 5 MB/s at 50 ms).
+    public var sctp: SCTPConfiguration = {
+        var sctp = SCTPConfiguration()
+        sctp.enableMessageInterleaving = true
+        sctp.maxCongestionWindow = 256 * 1024
+        return sctp
+    }()
 
     public init() {}
 }
