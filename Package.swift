@@ -70,6 +70,7 @@ let signalingTargets: [Target] = [
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SQLiteKit", package: "sqlite-kit"),
         .product(name: "PostgresKit", package: "postgres-kit"),
+        .product(name: "CryptoExtras", package: "swift-crypto"),
     ], path: "Signaling/Tests/SignalingTests"),
 ]
 

@@ -10,8 +10,14 @@ import JWTKit
 public actor JWKSCache {
     public typealias Fetch = @Sendable (URL) async throws -> Data
 
+    /// An issuer's keys and the key ids the JWKS listed.
+    public struct KeySet: Sendable {
+        public let keys: JWTKeyCollection
+        public let keyIDs: Set<String>
+    }
+
     struct Entry {
-        var keys: JWTKeyCollection
+        var keySet: KeySet
         var fetchedAt: Date
     }
 
@@ -32,19 +38,19 @@ public actor JWKSCache {
 
     /// The issuer's keys, fetched if missing or too old, or refreshed when `afterUnknownKey` and the last fetch is
     /// older than the minimum interval.
-    public func keys(issuer: String, now: Date, afterUnknownKey: Bool = false) async throws -> JWTKeyCollection {
+    public func keys(issuer: String, now: Date, afterUnknownKey: Bool = false) async throws -> KeySet {
         if let entry = entries[issuer] {
             let age = now.timeIntervalSince(entry.fetchedAt)
             let stale = age > maximumAgeSeconds
             let mayRefresh = afterUnknownKey && age >= minimumRefreshIntervalSeconds
-            if !stale && !mayRefresh { return entry.keys }
+            if !stale && !mayRefresh { return entry.keySet }
         }
-        let keys = try await download(issuer: issuer)
-        entries[issuer] = Entry(keys: keys, fetchedAt: now)
-        return keys
+        let keySet = try await download(issuer: issuer)
+        entries[issuer] = Entry(keySet: keySet, fetchedAt: now)
+        return keySet
     }
 
-    private func download(issuer: String) async throws -> JWTKeyCollection {
+    private func download(issuer: String) async throws -> KeySet {
         fetchCount += 1
         let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         guard let discoveryURL = URL(string: base + "/.well-known/openid-configuration") else {
@@ -53,10 +59,16 @@ public actor JWKSCache {
         let discovery = try JSONDecoder().decode(Discovery.self, from: try await fetch(discoveryURL))
         guard discovery.issuer == issuer else { throw JWKSError.issuerMismatch(discovery.issuer) }
         guard let jwksURL = URL(string: discovery.jwks_uri) else { throw JWKSError.badURL(discovery.jwks_uri) }
-        let jwks = String(decoding: try await fetch(jwksURL), as: UTF8.self)
+        let document = try await fetch(jwksURL)
         let keys = JWTKeyCollection()
-        try await keys.add(jwksJSON: jwks)
-        return keys
+        try await keys.add(jwksJSON: String(decoding: document, as: UTF8.self))
+        let listed = try JSONDecoder().decode(KeyIDs.self, from: document)
+        return KeySet(keys: keys, keyIDs: Set(listed.keys.compactMap(\.kid)))
+    }
+
+    struct KeyIDs: Decodable {
+        struct Key: Decodable { var kid: String? }
+        var keys: [Key]
     }
 
     struct Discovery: Decodable {

@@ -83,20 +83,32 @@ public struct TokenValidator: Sendable {
         catch { throw Refusal(.tokenInvalid, "The token's signature does not verify.") }
     }
 
-    /// Verifies with the provider's current keys, refreshing them once when the token names an unknown key id.
+    /// Verifies with the provider's current keys, refreshing them once when the token's key id (RFC 7515 §4.1.4) is
+    /// not among them: the provider rotated its keys.
     private func verifyExternal(_ token: String, issuer: String, now: Date) async throws(Refusal) -> FlexibleClaims {
-        let keys: JWTKeyCollection
-        do { keys = try await jwks.keys(issuer: issuer, now: now) }
-        catch { throw Refusal(.tokenInvalid, "The identity provider's keys could not be fetched.") }
-        do { return try await keys.verify(token, as: FlexibleClaims.self) }
-        catch let error as JWTError where error.errorType == .unknownKID {
-            guard let fresh = try? await jwks.keys(issuer: issuer, now: now, afterUnknownKey: true) else {
-                throw Refusal(.tokenInvalid, "The identity provider's keys could not be fetched.")
+        do {
+            var keySet = try await jwks.keys(issuer: issuer, now: now)
+            if let keyID = Self.keyID(of: token), !keySet.keyIDs.contains(keyID) {
+                keySet = try await jwks.keys(issuer: issuer, now: now, afterUnknownKey: true)
             }
-            return try await verify(token, with: fresh)
+            return try await verify(token, with: keySet.keys)
+        } catch let refusal as Refusal {
+            throw refusal
         } catch {
-            throw Refusal(.tokenInvalid, "The token's signature does not verify.")
+            throw Refusal(.tokenInvalid, "The identity provider's keys could not be fetched.")
         }
+    }
+
+    /// The `kid` of a JWS compact serialization's protected header, if any.
+    static func keyID(of token: String) -> String? {
+        guard let header = token.split(separator: ".", omittingEmptySubsequences: false).first else { return nil }
+        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64),
+              let fields = try? JSONDecoder().decode([String: FlexibleClaims.Value].self, from: data),
+              case .string(let keyID) = fields["kid"]
+        else { return nil }
+        return keyID
     }
 
     private func checkAudience(_ claims: FlexibleClaims, expected: String) throws(Refusal) {
