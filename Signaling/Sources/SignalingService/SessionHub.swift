@@ -103,6 +103,7 @@ public actor SessionHub {
     }
 
     public var connectionCount: Int { connections.count }
+    public var agentCount: Int { agents.count }
 
     func send(_ connectionID: Int?, _ message: JSONValue) {
         guard let connectionID, let connection = connections[connectionID] else { return }

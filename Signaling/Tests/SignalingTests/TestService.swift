@@ -163,19 +163,58 @@ struct TestService {
     }
 }
 
-/// Messages received by a test client, in order; tests take them by type.
+/// Messages received by a test client, in order; tests take them by type, waiting (without polling) if needed.
 actor Mailbox {
+    private struct Waiter {
+        let id: Int
+        let type: String
+        let predicate: @Sendable (JSONValue) -> Bool
+        let continuation: CheckedContinuation<JSONValue?, Never>
+    }
+
     private var messages: [JSONValue] = []
+    private var waiter: Waiter?
+    private var nextWaiterID = 0
     private(set) var closed = false
 
-    func append(_ message: JSONValue) { messages.append(message) }
-    func close() { closed = true }
-
-    func take(_ type: String, where predicate: @Sendable (JSONValue) -> Bool) -> JSONValue? {
-        guard let index = messages.firstIndex(where: { $0["type"]?.stringValue == type && predicate($0) }) else {
-            return nil
+    func append(_ message: JSONValue) {
+        if let waiter, message["type"]?.stringValue == waiter.type, waiter.predicate(message) {
+            self.waiter = nil
+            waiter.continuation.resume(returning: message)
+        } else {
+            messages.append(message)
         }
-        return messages.remove(at: index)
+    }
+
+    func close() {
+        closed = true
+        waiter?.continuation.resume(returning: nil)
+        waiter = nil
+    }
+
+    /// The first queued message of this type, or the next to arrive within the timeout.
+    func take(_ type: String, timeout: Duration, where predicate: @escaping @Sendable (JSONValue) -> Bool) async
+        -> JSONValue?
+    {
+        if let index = messages.firstIndex(where: { $0["type"]?.stringValue == type && predicate($0) }) {
+            return messages.remove(at: index)
+        }
+        if closed { return nil }
+        nextWaiterID += 1
+        let id = nextWaiterID
+        return await withCheckedContinuation { continuation in
+            waiter = Waiter(id: id, type: type, predicate: predicate, continuation: continuation)
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.expire(id)
+            }
+        }
+    }
+
+    private func expire(_ id: Int) {
+        guard let waiter, waiter.id == id else { return }
+        self.waiter = nil
+        waiter.continuation.resume(returning: nil)
     }
 
     func types() -> [String] { messages.compactMap { $0["type"]?.stringValue } }
@@ -224,11 +263,7 @@ final class TestParty: Sendable {
     /// The next message of this type (others stay queued), within the timeout.
     func next(_ type: String, timeout: Duration = .seconds(10),
               where predicate: @escaping @Sendable (JSONValue) -> Bool = { _ in true }) async throws -> JSONValue {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let message = await messages.take(type, where: predicate) { return message }
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        if let message = await messages.take(type, timeout: timeout, where: predicate) { return message }
         throw TestFailure.timeout("\(type); queued: \(await messages.types())")
     }
 
