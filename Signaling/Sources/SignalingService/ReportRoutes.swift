@@ -74,7 +74,7 @@ public enum SessionCSV {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    static func escape(_ field: String) -> String {
+    public static func escape(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
