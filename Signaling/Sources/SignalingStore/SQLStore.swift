@@ -10,6 +10,8 @@ public actor SQLStore: Store {
     private let database: any SQLDatabase
     private let closeConnection: @Sendable () async throws -> Void
     private var chainHead: (sequence: Int64, hash: String)?
+    private var auditTail: Task<Void, Never>?
+    private var lastAuditError: (any Error)?
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -187,8 +189,20 @@ public actor SQLStore: Store {
 
     // MARK: Audit
 
+    /// Appends run strictly one after another: each waits for the one before it, because an actor method that
+    /// awaits the database can otherwise interleave with the next and both would claim the same sequence number.
     public func appendAudit(_ entry: AuditEntry) async throws -> AuditRecord {
-        // The primary key on sequence makes a second writer's conflicting insert fail; re-read the head and retry.
+        let previous = auditTail
+        let append = Task { () async throws -> AuditRecord in
+            _ = await previous?.result
+            return try await self.insertAudit(entry)
+        }
+        auditTail = Task { _ = await append.result }
+        return try await append.value
+    }
+
+    private func insertAudit(_ entry: AuditEntry) async throws -> AuditRecord {
+        // The primary key on sequence makes another node's conflicting insert fail; re-read the head and retry.
         for _ in 0..<5 {
             let head = try await currentHead()
             let record = AuditChain.seal(entry, sequence: head.sequence + 1, previousHash: head.hash)
@@ -204,10 +218,10 @@ public actor SQLStore: Store {
                 return record
             } catch {
                 chainHead = nil
-                continue
+                lastAuditError = error
             }
         }
-        throw StoreError.auditContention
+        throw StoreError.auditAppendFailed(lastAuditError.map { "\($0)" } ?? "unknown")
     }
 
     private func currentHead() async throws -> (sequence: Int64, hash: String) {
@@ -284,12 +298,12 @@ public actor SQLStore: Store {
 }
 
 public enum StoreError: Error, CustomStringConvertible {
-    case auditContention
+    case auditAppendFailed(String)
     case unsupportedDatabaseURL(String)
 
     public var description: String {
         switch self {
-        case .auditContention: "could not append to the audit log: another writer kept winning"
+        case .auditAppendFailed(let error): "could not append to the audit log: \(error)"
         case .unsupportedDatabaseURL(let url): "unsupported database URL \(url.prefix { $0 != ":" })://…; use postgres:// or sqlite:"
         }
     }

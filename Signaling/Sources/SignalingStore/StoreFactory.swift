@@ -23,7 +23,10 @@ public enum StoreFactory {
                 on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration.coreConfiguration,
                 id: 1, logger: logger)
             let store = SQLStore(database: connection.sql(queryLogLevel: nil), close: { try await connection.close() })
-            try await store.migrate()
+            do { try await store.migrate() } catch {
+                try? await connection.close()
+                throw error
+            }
             return store
         }
         if url.hasPrefix("sqlite:") {
@@ -37,10 +40,16 @@ public enum StoreFactory {
     static func openSQLite(path: String, logger: Logger) async throws -> SQLStore {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         // WAL keeps readers and the single writer out of each other's way; a busy timeout rides out brief locks.
+        // synchronous=NORMAL in WAL mode survives a crash of the service (committed records are in the WAL);
+        // only a power loss may drop the last commits, the usual trade-off for an embedded server database.
         _ = try await connection.query("PRAGMA journal_mode=WAL")
+        _ = try await connection.query("PRAGMA synchronous=NORMAL")
         _ = try await connection.query("PRAGMA busy_timeout=5000")
         let store = SQLStore(database: connection.sql(), close: { try await connection.close() })
-        try await store.migrate()
+        do { try await store.migrate() } catch {
+            try? await connection.close()
+            throw error
+        }
         return store
     }
 }

@@ -126,4 +126,22 @@ struct StoreTests {
         #expect(next.sequence == 11)
         #expect(try await AuditVerification.verify(store).intact)
     }
+
+    @Test("Concurrent appends all land, in one unbroken chain", arguments: TestBackend.available)
+    func concurrentAppends(backend: TestBackend) async throws {
+        let (store, _) = try await backend.makeStore()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<300 {
+                group.addTask {
+                    try await store.appendAudit(AuditEntry(time: Int64(index), tenantID: "acme", actor: "system",
+                                                           action: "concurrent", outcome: .info, reason: "\(index)"))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let report = try await AuditVerification.verify(store)
+        #expect(report.intact)
+        #expect(report.checked == 300)
+        try await store.close()
+    }
 }
