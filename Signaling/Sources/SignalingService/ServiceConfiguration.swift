@@ -30,6 +30,31 @@ public struct ServiceConfiguration: Codable, Sendable {
 
     public init() {}
 
+    /// Every key of the file is optional; missing ones keep their defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try container.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        let defaults = ServiceConfiguration()
+        host = try value(.host, defaults.host)
+        port = try value(.port, defaults.port)
+        publicURL = try container.decodeIfPresent(String.self, forKey: .publicURL)
+        allowedOrigins = try value(.allowedOrigins, defaults.allowedOrigins)
+        iceURLs = try value(.iceURLs, defaults.iceURLs)
+        turnSecret = try container.decodeIfPresent(String.self, forKey: .turnSecret)
+        turnCredentialLifetimeSeconds = try value(.turnCredentialLifetimeSeconds, defaults.turnCredentialLifetimeSeconds)
+        passwordRounds = try value(.passwordRounds, defaults.passwordRounds)
+        accessTokenLifetimeSeconds = try value(.accessTokenLifetimeSeconds, defaults.accessTokenLifetimeSeconds)
+        grantLifetimeSeconds = try value(.grantLifetimeSeconds, defaults.grantLifetimeSeconds)
+        codeFailuresPerUser = try value(.codeFailuresPerUser, defaults.codeFailuresPerUser)
+        codeFailuresPerAddress = try value(.codeFailuresPerAddress, defaults.codeFailuresPerAddress)
+        codeFailuresPerTenant = try value(.codeFailuresPerTenant, defaults.codeFailuresPerTenant)
+        codeLockoutSeconds = try value(.codeLockoutSeconds, defaults.codeLockoutSeconds)
+        jwksMinimumRefreshSeconds = try value(.jwksMinimumRefreshSeconds, defaults.jwksMinimumRefreshSeconds)
+        tokenSkewSeconds = try value(.tokenSkewSeconds, defaults.tokenSkewSeconds)
+    }
+
     public var issuer: String { publicURL ?? "http://\(host):\(port)" }
 
     public var codeLimits: SessionCodeBook.Limits {

@@ -145,3 +145,55 @@ struct AdminAPITests {
         await sharer.close()
     }
 }
+
+@Suite("Retention and configuration", .serialized)
+struct RetentionAndConfigurationTests {
+    @Test("Retention removes ended sessions past the tenant's days and old audit records; the chain still verifies")
+    func retention() async throws {
+        let service = try await TestService.start()
+        defer { Task { await service.stop() } }
+        try await service.seedAcme()
+        var acme = try #require(try await service.store.tenant(id: "acme"))
+        acme.retentionDays = 1
+        try await service.store.saveTenant(acme)
+        try await service.store.saveTenant(Tenant(id: "default", name: "Default organisation", retentionDays: 1))
+        let helper = try await service.signedIn("helen")
+        helper.send(["type": "session.create"])
+        let created = try await helper.next("session.created")
+        helper.send(["type": "session.end", "sessionId": created["sessionId"] ?? .null])
+        _ = try await helper.next("session.ended")
+        let before = try await service.store.auditRecords(tenantID: nil, afterSequence: 0, limit: 10_000).count
+
+        service.clock.advance(seconds: 2 * 86_400)
+        let token = try await service.token("admin", tenant: "default")
+        let reply = try await service.httpJSON("POST", "/admin/v1/tenants/default/retention/run", token: token)
+        #expect(reply.status == 200)
+        #expect(reply.body["sessionsRemoved"] == 1)
+        #expect(reply.body["auditRecordsRemoved"]?.numberValue == Double(before))
+        #expect(try await service.store.session(id: created["sessionId"]?.stringValue ?? "") == nil)
+        let report = try await AuditVerification.verify(service.store)
+        #expect(report.intact)
+        let remaining = try await service.store.auditRecords(tenantID: nil, afterSequence: 0, limit: 10_000)
+        #expect(remaining.first?.entry.action == "retention")
+        await helper.close()
+    }
+
+    @Test("Configuration: file first, then TANDEM_* environment variables")
+    func configuration() throws {
+        let directory = try TemporaryDirectory.make()
+        let file = directory + "/config.json"
+        try #"{"port": 9000, "allowedOrigins": ["https://a.example"], "turnSecret": "file", "codeFailuresPerUser": 3, "codeLockoutSeconds": 60}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let configuration = try ServiceConfiguration.load(file: file, environment: [
+            "TANDEM_TURN_SECRET": "env", "TANDEM_ICE_URLS": "stun:a:3478, turn:b:3478",
+            "TANDEM_PUBLIC_URL": "https://help.example",
+        ])
+        #expect(configuration.port == 9000 && configuration.allowedOrigins == ["https://a.example"])
+        #expect(configuration.turnSecret == "env")
+        #expect(configuration.iceURLs == ["stun:a:3478", "turn:b:3478"])
+        #expect(configuration.issuer == "https://help.example")
+        #expect(configuration.codeLimits.failuresPerUser == 3)
+        #expect(configuration.codeLimits.lockoutMilliseconds == 60_000)
+        #expect(configuration.host == "127.0.0.1" && configuration.passwordRounds == 210_000)
+    }
+}
