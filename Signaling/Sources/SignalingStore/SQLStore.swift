@@ -10,7 +10,8 @@ public actor SQLStore: Store {
     private let database: any SQLDatabase
     private let closeConnection: @Sendable () async throws -> Void
     private var chainHead: (sequence: Int64, hash: String)?
-    private var auditTail: Task<Void, Never>?
+    private var pendingAudit: [(entry: AuditEntry, continuation: CheckedContinuation<AuditRecord, any Error>)] = []
+    private var auditDrainRunning = false
     private var lastAuditError: (any Error)?
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -189,33 +190,76 @@ public actor SQLStore: Store {
 
     // MARK: Audit
 
-    /// Appends run strictly one after another: each waits for the one before it, because an actor method that
-    /// awaits the database can otherwise interleave with the next and both would claim the same sequence number.
+    /// Appends are written by one drain loop, so that two appends can never claim the same sequence number (an
+    /// actor method awaiting the database would otherwise interleave with the next). Entries that arrive while a
+    /// write is under way go together in the next statement: one transaction for many records (group commit).
     public func appendAudit(_ entry: AuditEntry) async throws -> AuditRecord {
-        let previous = auditTail
-        let append = Task { () async throws -> AuditRecord in
-            _ = await previous?.result
-            return try await self.insertAudit(entry)
+        try await withCheckedThrowingContinuation { continuation in
+            pendingAudit.append((entry, continuation))
+            if !auditDrainRunning {
+                auditDrainRunning = true
+                Task { await self.drainAudit() }
+            }
         }
-        auditTail = Task { _ = await append.result }
-        return try await append.value
     }
 
-    private func insertAudit(_ entry: AuditEntry) async throws -> AuditRecord {
+    private func drainAudit() async {
+        while !pendingAudit.isEmpty {
+            let batch = Array(pendingAudit.prefix(Self.auditBatchLimit))
+            pendingAudit.removeFirst(batch.count)
+            do {
+                let records = try await insertAudit(batch.map(\.entry))
+                for (item, record) in zip(batch, records) { item.continuation.resume(returning: record) }
+            } catch {
+                for item in batch { item.continuation.resume(throwing: error) }
+            }
+        }
+        auditDrainRunning = false
+    }
+
+    /// Nine binds a row stays well under SQLite's bind limit.
+    static let auditBatchLimit = 100
+
+    private func insertAudit(_ entries: [AuditEntry]) async throws -> [AuditRecord] {
         // The primary key on sequence makes another node's conflicting insert fail; re-read the head and retry.
         for _ in 0..<5 {
             let head = try await currentHead()
-            let record = AuditChain.seal(entry, sequence: head.sequence + 1, previousHash: head.hash)
-            let body = String(decoding: try encoder.encode(record.entry), as: UTF8.self)
+            var records: [AuditRecord] = []
+            var previous = head
+            for entry in entries {
+                let record = AuditChain.seal(entry, sequence: previous.sequence + 1, previousHash: previous.hash)
+                records.append(record)
+                previous = (record.sequence, record.hash)
+            }
+            var statement = SQLQueryString(
+                "INSERT INTO audit (sequence, time, tenant_id, action, outcome, code, previous_hash, hash, body) VALUES ")
+            for (index, record) in records.enumerated() {
+                let entry = record.entry
+                let body = String(decoding: try encoder.encode(entry), as: UTF8.self)
+                statement.appendInterpolation(unsafeRaw: index == 0 ? "(" : ", (")
+                statement.appendInterpolation(bind: record.sequence)
+                statement.appendInterpolation(unsafeRaw: ", ")
+                statement.appendInterpolation(bind: entry.time)
+                statement.appendInterpolation(unsafeRaw: ", ")
+                statement.appendInterpolation(bind: entry.tenantID)
+                statement.appendInterpolation(unsafeRaw: ", ")
+                statement.appendInterpolation(bind: entry.action)
+                statement.appendInterpolation(unsafeRaw: ", ")
+                statement.appendInterpolation(bind: entry.outcome.rawValue)
+                statement.appendInterpolation(unsafeRaw: ", ")
+                statement.appendInterpolation(bind: entry.code)
+                statement.appendInterpolation(unsafeRaw: ", ")
+                statement.appendInterpolation(bind: record.previousHash)
+                statement.appendInterpolation(unsafeRaw: ", ")
+                statement.appendInterpolation(bind: record.hash)
+                statement.appendInterpolation(unsafeRaw: ", ")
+                statement.appendInterpolation(bind: body)
+                statement.appendInterpolation(unsafeRaw: ")")
+            }
             do {
-                try await database.raw("""
-                    INSERT INTO audit (sequence, time, tenant_id, action, outcome, code, previous_hash, hash, body)
-                    VALUES (\(bind: record.sequence), \(bind: entry.time), \(bind: entry.tenantID), \(bind: entry.action),
-                    \(bind: entry.outcome.rawValue), \(bind: entry.code), \(bind: record.previousHash),
-                    \(bind: record.hash), \(bind: body))
-                    """).run()
-                chainHead = (record.sequence, record.hash)
-                return record
+                try await database.raw(statement).run()
+                chainHead = previous
+                return records
             } catch {
                 chainHead = nil
                 lastAuditError = error
