@@ -222,4 +222,29 @@ struct SessionFlowTests {
                 == "disconnected")
         await helper.close()
     }
+
+    @Test("Relay policy: relay_only hands out only TURN with policy relay; direct_only only STUN")
+    func relayPolicies() async throws {
+        let service = try await TestService.start()
+        defer { Task { await service.stop() } }
+        try await service.seedAcme()
+        for (policy, expected) in [(RelayPolicy.relayOnly, ("relay", "turn:")), (.directOnly, ("all", "stun:"))] {
+            var tenant = try #require(try await service.store.tenant(id: "acme"))
+            tenant.relayPolicy = policy
+            try await service.store.saveTenant(tenant)
+            let helper = try await service.signedIn("helen")
+            helper.send(["type": "session.create"])
+            let created = try await helper.next("session.created")
+            let sharer = try await service.signedIn("sam")
+            sharer.send(["type": "session.join", "code": created["code"] ?? .null, "deviceId": "pc-1"])
+            sharer.send(["type": "session.consent", "sessionId": created["sessionId"] ?? .null, "mode": "view_only"])
+            let started = try await helper.next("session.started")
+            #expect(started["iceTransportPolicy"]?.stringValue == expected.0)
+            let servers = try #require(started["iceServers"]?.arrayValue)
+            #expect(servers.count == 1)
+            #expect(servers.first?["urls"]?.arrayValue?.first?.stringValue?.hasPrefix(expected.1) == true)
+            await helper.close()
+            await sharer.close()
+        }
+    }
 }
