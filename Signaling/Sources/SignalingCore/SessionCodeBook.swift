@@ -109,9 +109,12 @@ public struct SessionCodeBook {
         }
     }
 
-    /// Withdraws the code of a session that ended before anyone joined.
-    public mutating func revoke(sessionID: String) {
-        for (code, issued) in codes where issued.sessionID == sessionID { codes[code]?.used = true }
+    /// Withdraws the code of a session that ended before anyone joined: from now on it answers `code_expired`
+    /// (a used code stays `code_used`).
+    public mutating func revoke(sessionID: String, now: Int64) {
+        for (code, issued) in codes where issued.sessionID == sessionID && issued.expiresAt > now {
+            codes[code]?.expiresAt = now
+        }
     }
 
     /// Forgets codes long past expiry and counters whose window and lockout are over.

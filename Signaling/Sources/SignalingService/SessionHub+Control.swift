@@ -116,7 +116,7 @@ extension SessionHub {
     /// Ends a session for any reason: both parties are told, the history is saved, the audit log records it.
     public func end(_ sessionID: String, reason: String, actor: String) async {
         guard var live = sessions.removeValue(forKey: sessionID) else { return }
-        codes.revoke(sessionID: sessionID)
+        codes.revoke(sessionID: sessionID, now: clock.milliseconds)
         if live.record.state == .active { metrics.activeSessions.decrement() }
         live.record.state = .ended
         live.record.endedAt = clock.seconds

@@ -200,6 +200,23 @@ struct SessionCodeTests {
         #expect(attempt(code, user: "fresh", address: "fresh", at: 20_000) == nil)
     }
 
+    @Test("A withdrawn code answers expired; a used one stays used")
+    func revoke() throws {
+        var book = SessionCodeBook()
+        var random = SeededGenerator(seed: 4)
+        let open = book.issue(tenantID: "t", sessionID: "s1", lifetimeMilliseconds: 60_000, now: 0, using: &random)
+        let used = book.issue(tenantID: "t", sessionID: "s2", lifetimeMilliseconds: 60_000, now: 0, using: &random)
+        _ = try book.redeem(code: used, tenantID: "t", userID: "u", address: "a", now: 1)
+        book.revoke(sessionID: "s1", now: 2)
+        book.revoke(sessionID: "s2", now: 2)
+        #expect(throws: Refusal(.codeExpired, "This session code has expired.")) {
+            try book.redeem(code: open, tenantID: "t", userID: "u", address: "a", now: 3)
+        }
+        #expect(throws: Refusal(.codeUsed, "This session code has already been used.")) {
+            try book.redeem(code: used, tenantID: "t", userID: "u", address: "a", now: 3)
+        }
+    }
+
     @Test("Malformed codes are refused without crashing")
     func malformed() {
         var book = SessionCodeBook()
