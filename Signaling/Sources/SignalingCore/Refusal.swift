@@ -43,6 +43,7 @@ public enum RefusalCode: String, Codable, Sendable, CaseIterable {
     case sessionNotActive = "session_not_active"
     case launchDeclined = "launch_declined"
     case controlDeclined = "control_declined"
+    case chatDisabled = "chat_disabled"
     // Transport and input.
     case originNotAllowed = "origin_not_allowed"
     case badRequest = "bad_request"

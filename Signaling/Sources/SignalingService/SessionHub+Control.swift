@@ -98,7 +98,7 @@ extension SessionHub {
             throw Refusal(.badRequest, "chat needs a text of at most 4096 bytes.")
         }
         guard try await store.tenant(id: live.record.tenantID)?.chatEnabled == true else {
-            throw Refusal(.badRequest, "Chat is turned off for this organisation.")
+            throw Refusal(.chatDisabled, "Chat is turned off for this organisation.")
         }
         let target = party == .helper ? live.sharerConnection : live.helperConnection
         send(target, ["type": "chat", "sessionId": .string(sessionID), "from": .string(party.rawValue), "text": .string(text)])

@@ -19,7 +19,8 @@ extension SessionHub {
             let evaluation = ConditionalAccess.evaluate(
                 policies: try await store.policies(tenantID: tenant.id), tenant: tenant,
                 context: .init(stage: .signIn, party: nil, userGroups: principal.groups, usedMFA: principal.usedMFA,
-                               address: connection.address, deviceCompliant: device?.compliant))
+                               address: connection.address, deviceCompliant: device?.compliant,
+                               deviceKnown: principal.deviceID != nil))
             if let refusal = evaluation.refusal {
                 await audit(tenantID: tenant.id, actor: principal.auditActor, action: "hello", refusal: refusal,
                             details: ["policy": evaluation.decidingPolicyID ?? ""])

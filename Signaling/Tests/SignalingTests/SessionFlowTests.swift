@@ -69,6 +69,10 @@ struct SessionFlowTests {
         #expect(try await helper.next("signal")["from"] == "sharer")
         sharer.send(["type": "chat", "sessionId": .string(sessionID), "text": "hello"])
         #expect(try await helper.next("chat")["text"] == "hello")
+        var tenant = try #require(try await service.store.tenant(id: "acme"))
+        tenant.chatEnabled = false
+        try await service.store.saveTenant(tenant)
+        #expect(try await sharer.refusal(["type": "chat", "sessionId": .string(sessionID), "text": "hi"]) == "chat_disabled")
 
         // Elevation: asked by the helper, decided by the sharer, then a new grant.
         helper.send(["type": "session.request_control", "sessionId": .string(sessionID), "permission": "elevation"])
