@@ -70,7 +70,11 @@ struct ServeCommand: AsyncParsableCommand {
         let application = server.application(onRunning: { port in
             printLine("signaling service listening on http://\(address.ip):\(port) (WebSocket /ws)")
         })
-        try await application.runService()
+        do { try await application.runService() } catch {
+            // e.g. the port is taken: close the database before reporting.
+            try? await opened.close()
+            throw error
+        }
         try await opened.close()
     }
 }

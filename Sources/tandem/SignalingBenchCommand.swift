@@ -37,6 +37,7 @@ struct SignalingBenchCommand: AsyncParsableCommand {
         try child.run()
         defer { child.terminate(); child.waitUntilExit(); try? FileManager.default.removeItem(atPath: directory) }
         try await waitForHealth()
+        guard child.isRunning else { throw AdminError(message: "tandem serve exited; is port \(port) taken?") }
         let url = "ws://127.0.0.1:\(port)/ws"
         let baseline = Self.residentBytes(pid: child.processIdentifier)
 
@@ -115,17 +116,22 @@ struct SignalingBenchCommand: AsyncParsableCommand {
         let store = try await StoreFactory.open(dataDirectory: directory, logger: logger)
         var configuration = ServiceConfiguration()
         configuration.port = port
-        let outcome = try await Bootstrap.prepare(store: store, configuration: configuration, clock: ServiceClock(),
-                                                  jwks: JWKSCache())
-        try await store.saveTenant(Tenant(id: "bench", name: "Bench", remoteHelpEnabled: true))
-        try await store.saveAssignment(RoleAssignment(id: "desk", tenantID: "bench", roleID: Role.helpDeskOperator.id,
-                                                      userGroups: ["helpdesk"]))
-        try await store.saveDevice(Device(id: "pc", tenantID: "bench", name: "PC"))
-        for index in 0..<agents {
-            try await store.saveDevice(Device(id: "agent-\(index)", tenantID: "bench", name: "Agent \(index)"))
+        do {
+            let outcome = try await Bootstrap.prepare(store: store, configuration: configuration, clock: ServiceClock(),
+                                                      jwks: JWKSCache())
+            try await store.saveTenant(Tenant(id: "bench", name: "Bench", remoteHelpEnabled: true))
+            try await store.saveAssignment(RoleAssignment(id: "desk", tenantID: "bench",
+                                                          roleID: Role.helpDeskOperator.id, userGroups: ["helpdesk"]))
+            try await store.saveDevice(Device(id: "pc", tenantID: "bench", name: "PC"))
+            for index in 0..<agents {
+                try await store.saveDevice(Device(id: "agent-\(index)", tenantID: "bench", name: "Agent \(index)"))
+            }
+            try await store.close()
+            return outcome.identity.issuer
+        } catch {
+            try? await store.close()
+            throw error
         }
-        try await store.close()
-        return outcome.identity.issuer
     }
 
     func waitForHealth() async throws {
