@@ -22,6 +22,8 @@ let signalingCommandDependencies: [Target.Dependency] = [
     "SignalingModel", "SignalingCore", "SignalingStore", "SignalingIdentity", "SignalingService",
     .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
     .product(name: "Logging", package: "swift-log"),
+    .product(name: "Metrics", package: "swift-metrics"),
+    .product(name: "Prometheus", package: "swift-prometheus"),
 ]
 
 let signalingTargets: [Target] = [
@@ -56,7 +58,6 @@ let signalingTargets: [Target] = [
         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
-        .product(name: "Metrics", package: "swift-metrics"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "JWTKit", package: "jwt-kit"),

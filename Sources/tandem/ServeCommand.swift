@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import SignalingIdentity
 import SignalingService
 import SignalingStore
@@ -65,8 +67,11 @@ struct ServeCommand: AsyncParsableCommand {
                 This password is shown once; change it with tandem admin users set-password.
                 """)
         }
+        // Library metrics (HTTP requests from Hummingbird's middleware) go to the service's own registry.
+        let metrics = ServiceMetrics()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
         let server = SignalingServer(store: opened, identity: outcome.identity, configuration: configuration,
-                                     clock: clock, logger: logger)
+                                     clock: clock, metrics: metrics, logger: logger)
         let application = server.application(onRunning: { port in
             printLine("signaling service listening on http://\(address.ip):\(port) (WebSocket /ws)")
         })

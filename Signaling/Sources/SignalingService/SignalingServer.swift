@@ -35,6 +35,8 @@ public final class SignalingServer: Sendable {
     /// Builds the Hummingbird application; `onRunning` receives the bound port (useful with port 0).
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router(context: SignalingRequestContext.self)
+        // Request counts and durations through swift-metrics (a no-op unless the process bootstrapped a backend).
+        router.add(middleware: MetricsMiddleware())
         addOperationalRoutes(router)
         addAuthRoutes(router)
         addAdminRoutes(router)
