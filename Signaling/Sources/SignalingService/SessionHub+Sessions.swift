@@ -24,6 +24,11 @@ extension SessionHub {
         let held = device.map { AccessControl.permissions(user: helper, device: $0, roles: roles, assignments: assignments) }
             ?? AccessControl.permissionsOnSomeDevice(user: helper, roles: roles, assignments: assignments)
         try AccessControl.require(.viewScreen, held: held, device: device)
+        let unattended = message["unattended"]?.boolValue == true
+        if unattended {
+            guard device != nil else { throw Refusal(.badRequest, "An unattended session needs a deviceId.") }
+            try AccessControl.require(.unattendedControl, held: held, device: device)
+        }
         let evaluation = ConditionalAccess.evaluate(
             policies: try await store.policies(tenantID: tenant.id), tenant: tenant,
             context: .init(stage: .sessionStart, party: .helper, userGroups: principal.groups,
@@ -43,12 +48,13 @@ extension SessionHub {
         var live = LiveSession(record: record, helper: principal, helperConnection: connection.id,
                                helperAddress: connection.address, device: device, helperPermissions: held,
                                waitingUntil: now + (device == nil ? lifetime : launchTimeoutMilliseconds))
+        live.unattended = unattended
         try await store.saveSession(record)
         var reply: JSONValue = ["type": "session.created", "ref": message["id"]?.stringValue.json ?? .null,
                                 "sessionId": .string(sessionID)]
         if let device {
             live.acknowledgementRequired = !device.compliant
-            reply = merge(reply, ["remoteLaunch": true, "device": deviceSummary(device),
+            reply = merge(reply, ["remoteLaunch": true, "unattended": .bool(unattended), "device": deviceSummary(device),
                                   "compliance": ["compliant": .bool(device.compliant),
                                                  "reasons": .array(device.complianceReasons.map(JSONValue.string)),
                                                  "acknowledgementRequired": .bool(!device.compliant)]])
@@ -60,7 +66,7 @@ extension SessionHub {
         sessions[sessionID] = live
         await audit(tenantID: tenant.id, actor: principal.auditActor, action: "session.create",
                     reason: device.map { "Remote launch to \($0.name)." } ?? "Session code issued.",
-                    sessionID: sessionID, details: ["device": device?.id ?? ""])
+                    sessionID: sessionID, details: ["device": device?.id ?? "", "unattended": "\(unattended)"])
         send(connection.id, reply)
         if device != nil && !live.acknowledgementRequired { await sendLaunch(sessionID) }
     }
@@ -85,7 +91,8 @@ extension SessionHub {
             return
         }
         let tenant = try? await store.tenant(id: live.record.tenantID)
-        send(agent, ["type": "launch.request", "sessionId": .string(sessionID), "helper": helperCard(live, tenant)])
+        send(agent, ["type": "launch.request", "sessionId": .string(sessionID), "helper": helperCard(live, tenant),
+                     "unattended": .bool(live.unattended)])
     }
 
     func helperCard(_ live: LiveSession, _ tenant: Tenant?) -> JSONValue {
@@ -236,7 +243,8 @@ extension SessionHub {
         guard var live = sessions[sessionID], live.record.state == .joined, let mode = live.consent,
               !live.acknowledgementRequired || live.acknowledged
         else { return }
-        let allowed: Set<Permission> = mode == .fullControl ? [.viewScreen, .fullControl] : [.viewScreen]
+        var allowed: Set<Permission> = mode == .fullControl ? [.viewScreen, .fullControl] : [.viewScreen]
+        if live.unattended { allowed.insert(.unattendedControl) }
         let permissions = live.helperPermissions.intersection(allowed)
         let now = clock.milliseconds
         live.record.state = .active

@@ -30,6 +30,8 @@ public actor SessionHub {
         var acknowledgementRequired = false
         var acknowledged = false
         var consent: SessionMode?
+        /// A remote launch the agent answers without its user (the helper holds `unattended_control` there).
+        var unattended = false
         var pendingControl: Set<Permission> = []
         /// Unix milliseconds after which a waiting session is dropped (code expiry, or launch timeout).
         var waitingUntil: Int64

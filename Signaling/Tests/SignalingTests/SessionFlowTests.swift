@@ -251,4 +251,33 @@ struct SessionFlowTests {
             await sharer.close()
         }
     }
+
+    @Test("Unattended launch needs unattended_control over the device; the grant then carries it")
+    func unattended() async throws {
+        let service = try await TestService.start()
+        defer { Task { await service.stop() } }
+        try await service.seedAcme()
+        try await service.store.saveRole(Role(id: "lab", tenantID: "acme", name: "Lab", permissions: [.viewScreen, .unattendedControl]))
+        try await service.store.saveAssignment(RoleAssignment(id: "lab", tenantID: "acme", roleID: "lab",
+                                                              userIDs: ["reed"], deviceGroups: ["lab"]))
+        try await service.store.saveDevice(Device(id: "lab-7", tenantID: "acme", name: "Lab 7", groups: ["lab"]))
+        let agent = try await service.deviceAgent("lab-7")
+        let helen = try await service.signedIn("helen")
+        #expect(try await helen.refusal(["type": "session.create", "deviceId": "lab-7", "unattended": true])
+                == "permission_missing")
+        #expect(try await service.refusalRecord(.permissionMissing)?.entry.reason.contains("unattended_control") == true)
+        #expect(try await helen.refusal(["type": "session.create", "unattended": true]) == "bad_request")
+        let reed = try await service.signedIn("reed")
+        reed.send(["type": "session.create", "deviceId": "lab-7", "unattended": true])
+        #expect(try await reed.next("session.created")["unattended"] == true)
+        let request = try await agent.next("launch.request")
+        #expect(request["unattended"] == true)
+        agent.send(["type": "launch.response", "sessionId": request["sessionId"] ?? .null, "accept": true,
+                    "mode": "full_control"])
+        // Reed's roles give view and unattended control, not full control.
+        #expect(try await reed.next("session.started")["permissions"] == ["view_screen", "unattended_control"])
+        await agent.close()
+        await helen.close()
+        await reed.close()
+    }
 }
