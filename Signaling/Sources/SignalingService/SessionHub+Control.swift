@@ -121,13 +121,14 @@ extension SessionHub {
         live.record.state = .ended
         live.record.endedAt = clock.seconds
         live.record.endReason = reason
+        do { try await store.saveSession(live.record) }
+        catch { logger.error("saving ended session failed", metadata: ["error": "\(error)"]) }
+        // On record before the parties hear of it.
+        await audit(tenantID: live.record.tenantID, actor: actor, action: "session.end", outcome: .info,
+                    reason: "Session ended: \(reason).", sessionID: sessionID)
         let ended: JSONValue = ["type": "session.ended", "sessionId": .string(sessionID), "reason": .string(reason)]
         send(live.helperConnection, ended)
         send(live.sharerConnection, ended)
-        do { try await store.saveSession(live.record) }
-        catch { logger.error("saving ended session failed", metadata: ["error": "\(error)"]) }
-        await audit(tenantID: live.record.tenantID, actor: actor, action: "session.end", outcome: .info,
-                    reason: "Session ended: \(reason).", sessionID: sessionID)
     }
 
     /// An admin ends a session of their tenant.
