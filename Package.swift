@@ -1,6 +1,80 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// MARK: - Signaling service (issue 5), owned by Signaling/. Declared before `package` (top-level
+// globals of a manifest are initialised in order).
+// Its server packages stay out of the engine targets so engine edits rebuild fast.
+let signalingPackageDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+    .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+    .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+    .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+]
+
+let signalingCommandDependencies: [Target.Dependency] = [
+    "SignalingModel", "SignalingCore", "SignalingStore", "SignalingIdentity", "SignalingService",
+    .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "Metrics", package: "swift-metrics"),
+    .product(name: "Prometheus", package: "swift-prometheus"),
+]
+
+let signalingTargets: [Target] = [
+    // Plain Codable values: tenants, users, roles, devices, policies, sessions, audit records.
+    .target(name: "SignalingModel", path: "Signaling/Sources/SignalingModel"),
+    // Pure decisions: RBAC, conditional access, session codes, grants, audit chain, TURN credentials.
+    .target(name: "SignalingCore", dependencies: [
+        "SignalingModel", "TandemBase",
+        .product(name: "Crypto", package: "swift-crypto"),
+    ], path: "Signaling/Sources/SignalingCore"),
+    // Tokens: JWT validation, OIDC discovery and JWKS, the built-in issuer, passwords, TOTP.
+    .target(name: "SignalingIdentity", dependencies: [
+        "SignalingModel", "SignalingCore", "TandemBase",
+        .product(name: "JWTKit", package: "jwt-kit"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "CryptoExtras", package: "swift-crypto"),
+    ], path: "Signaling/Sources/SignalingIdentity"),
+    // One Store interface; one SQL implementation over SQLite (embedded default) and PostgreSQL.
+    .target(name: "SignalingStore", dependencies: [
+        "SignalingModel", "SignalingCore",
+        .product(name: "SQLKit", package: "sql-kit"),
+        .product(name: "SQLiteKit", package: "sqlite-kit"),
+        .product(name: "PostgresKit", package: "postgres-kit"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+    ], path: "Signaling/Sources/SignalingStore"),
+    // The HTTP + WebSocket service.
+    .target(name: "SignalingService", dependencies: [
+        "SignalingModel", "SignalingCore", "SignalingIdentity", "SignalingStore", "TandemBase",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "JWTKit", package: "jwt-kit"),
+    ], path: "Signaling/Sources/SignalingService"),
+    .testTarget(name: "SignalingTests", dependencies: [
+        "SignalingModel", "SignalingCore", "SignalingIdentity", "SignalingStore", "SignalingService", "TandemBase",
+        .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "JWTKit", package: "jwt-kit"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "SQLiteKit", package: "sqlite-kit"),
+        .product(name: "PostgresKit", package: "postgres-kit"),
+        .product(name: "CryptoExtras", package: "swift-crypto"),
+    ], path: "Signaling/Tests/SignalingTests"),
+]
+
 /// Engine modules are sans-IO protocol cores (design notes §2); only TandemRuntime and the
 /// executables touch sockets, clocks and threads.
 let package = Package(
@@ -26,7 +100,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-    ],
+    ] + signalingPackageDependencies,
     targets: [
         // C libraries (one system-library target each) and the shims for what Swift cannot import.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
@@ -78,7 +152,7 @@ let package = Package(
         .executableTarget(name: "tandem", dependencies: [
             "EchoPeer", "PeerConnection", "DTLS", "TandemBase",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ] + signalingCommandDependencies),
 
         // Benchmarks against reference peers (BENCHMARKS.md).
         .executableTarget(name: "tandem-bench", dependencies: [
@@ -94,6 +168,6 @@ let package = Package(
             "TandemRuntime", "HTTPLite", "EchoPeer", "NetworkSimulation",
             "Media", "MediaTransport",
         ], exclude: ["Fixtures"]),
-    ],
+    ] + signalingTargets,
     swiftLanguageModes: [.v6]
 )

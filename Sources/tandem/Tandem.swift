@@ -5,6 +5,6 @@ struct Tandem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem",
         abstract: "Tandem remote assistance: WebRTC session engine and echo peer.",
-        subcommands: [EchoCommand.self, EchoClientCommand.self]
+        subcommands: [EchoCommand.self, EchoClientCommand.self] + signalingCommands
     )
 }

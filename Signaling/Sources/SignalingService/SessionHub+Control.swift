@@ -1,0 +1,159 @@
+import Foundation
+import SignalingCore
+import SignalingModel
+
+extension SessionHub {
+    /// `session.request_control {sessionId, permission}` from the helper: RBAC first, then the sharer decides.
+    func requestControl(_ message: JSONValue, _ connection: Connection) async throws {
+        let (sessionID, live, _) = try member(message, connection, as: .helper)
+        guard live.record.state == .active else { throw Refusal(.sessionNotActive, "The session has not started.") }
+        guard let permission = message["permission"]?.stringValue.flatMap(Permission.init(rawValue:)),
+              permission != .viewScreen
+        else { throw Refusal(.badRequest, "permission is full_control, elevation or unattended_control.") }
+        try AccessControl.require(permission, held: live.helperPermissions, device: live.device)
+        sessions[sessionID]?.pendingControl.insert(permission)
+        await audit(tenantID: live.record.tenantID, actor: live.helper.auditActor, action: "session.request_control",
+                    reason: "The helper asked for \(permission.rawValue).", sessionID: sessionID)
+        send(live.sharerConnection, ["type": "session.control_requested", "sessionId": .string(sessionID),
+                                     "permission": .string(permission.rawValue),
+                                     "helper": ["name": .string(live.helper.displayName)]])
+        send(connection.id, ["type": "session.control_pending", "sessionId": .string(sessionID),
+                             "permission": .string(permission.rawValue)])
+    }
+
+    /// `session.control_decision {sessionId, permission, granted}` from the sharer.
+    func decideControl(_ message: JSONValue, _ connection: Connection) async throws {
+        let (sessionID, live, _) = try member(message, connection, as: .sharer)
+        guard let permission = message["permission"]?.stringValue.flatMap(Permission.init(rawValue:)),
+              live.pendingControl.contains(permission)
+        else { throw Refusal(.badRequest, "No pending request for this permission.") }
+        sessions[sessionID]?.pendingControl.remove(permission)
+        guard message["granted"]?.boolValue == true else {
+            let refusal = Refusal(.controlDeclined, "The sharer declined \(permission.rawValue).")
+            await audit(tenantID: live.record.tenantID, actor: live.sharer?.auditActor ?? "", action: "session.control_decision",
+                        refusal: refusal, sessionID: sessionID)
+            send(live.helperConnection, ["type": "session.control_declined", "sessionId": .string(sessionID),
+                                         "permission": .string(permission.rawValue)])
+            return
+        }
+        var permissions = Set(live.record.permissions)
+        permissions.insert(permission)
+        if permission == .elevation { permissions.insert(.fullControl) }
+        await regrant(sessionID, permissions: permissions, actor: live.sharer?.auditActor ?? "",
+                      reason: "The sharer granted \(permission.rawValue).")
+    }
+
+    /// `session.revoke_control {sessionId}` from the sharer: back to view only.
+    func revokeControl(_ message: JSONValue, _ connection: Connection) async throws {
+        let (sessionID, live, _) = try member(message, connection, as: .sharer)
+        guard live.record.state == .active else { throw Refusal(.sessionNotActive, "The session has not started.") }
+        await regrant(sessionID, permissions: [.viewScreen], actor: live.sharer?.auditActor ?? "",
+                      reason: "The sharer took control back.")
+    }
+
+    /// Re-signs the grant with new permissions and sends it to both parties.
+    private func regrant(_ sessionID: String, permissions: Set<Permission>, actor: String, reason: String) async {
+        guard var live = sessions[sessionID] else { return }
+        // Never beyond what the helper's roles allow.
+        live.record.permissions = permissions.intersection(live.helperPermissions.union([.viewScreen])).sorted()
+        if permissions.contains(.fullControl) { live.record.controlUsed = true }
+        if permissions.contains(.elevation) { live.record.elevationUsed = true }
+        sessions[sessionID] = live
+        do {
+            try await store.saveSession(live.record)
+            let grant = try await signGrant(live)
+            await audit(tenantID: live.record.tenantID, actor: actor, action: "session.grant", reason: reason,
+                        sessionID: sessionID,
+                        details: ["permissions": live.record.permissions.map(\.rawValue).joined(separator: ",")])
+            let update: JSONValue = ["type": "session.grant", "sessionId": .string(sessionID), "grant": .string(grant),
+                                     "permissions": .array(live.record.permissions.map { .string($0.rawValue) })]
+            send(live.helperConnection, update)
+            send(live.sharerConnection, update)
+        } catch {
+            logger.error("regrant failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// `signal {sessionId, payload}`: SDP offers/answers and ICE candidates, only to the other member.
+    func relay(_ message: JSONValue, _ connection: Connection) async throws {
+        let (sessionID, live, party) = try member(message, connection)
+        if live.acknowledgementRequired && !live.acknowledged {
+            throw Refusal(.complianceNotAcknowledged, "The helper has not acknowledged the device's compliance warning.")
+        }
+        guard live.record.state == .active else { throw Refusal(.sessionNotActive, "The session has not started.") }
+        guard let payload = message["payload"], case .object = payload else {
+            throw Refusal(.badRequest, "signal needs a payload object.")
+        }
+        let target = party == .helper ? live.sharerConnection : live.helperConnection
+        metrics.messagesRelayed.increment()
+        send(target, ["type": "signal", "sessionId": .string(sessionID), "from": .string(party.rawValue),
+                      "payload": payload])
+    }
+
+    /// `chat {sessionId, text}` when the tenant allows chat.
+    func chat(_ message: JSONValue, _ connection: Connection) async throws {
+        let (sessionID, live, party) = try member(message, connection)
+        guard live.record.state == .active else { throw Refusal(.sessionNotActive, "The session has not started.") }
+        guard let text = message["text"]?.stringValue, text.utf8.count <= 4096 else {
+            throw Refusal(.badRequest, "chat needs a text of at most 4096 bytes.")
+        }
+        guard try await store.tenant(id: live.record.tenantID)?.chatEnabled == true else {
+            throw Refusal(.chatDisabled, "Chat is turned off for this organisation.")
+        }
+        let target = party == .helper ? live.sharerConnection : live.helperConnection
+        send(target, ["type": "chat", "sessionId": .string(sessionID), "from": .string(party.rawValue), "text": .string(text)])
+    }
+
+    /// `session.end {sessionId}` from either member.
+    func endByParty(_ message: JSONValue, _ connection: Connection) async throws {
+        let (sessionID, live, party) = try member(message, connection)
+        let actor = (party == .helper ? live.helper : live.sharer)?.auditActor ?? "system"
+        await end(sessionID, reason: "ended_by_\(party.rawValue)", actor: actor)
+    }
+
+    // MARK: Ending
+
+    /// Ends a session for any reason: both parties are told, the history is saved, the audit log records it.
+    public func end(_ sessionID: String, reason: String, actor: String) async {
+        guard var live = sessions.removeValue(forKey: sessionID) else { return }
+        codes.revoke(sessionID: sessionID, now: clock.milliseconds)
+        if live.record.state == .active { metrics.activeSessions.decrement() }
+        live.record.state = .ended
+        live.record.endedAt = clock.seconds
+        live.record.endReason = reason
+        do { try await store.saveSession(live.record) }
+        catch { logger.error("saving ended session failed", metadata: ["error": "\(error)"]) }
+        // On record before the parties hear of it.
+        await audit(tenantID: live.record.tenantID, actor: actor, action: "session.end", outcome: .info,
+                    reason: "Session ended: \(reason).", sessionID: sessionID)
+        let ended: JSONValue = ["type": "session.ended", "sessionId": .string(sessionID), "reason": .string(reason)]
+        send(live.helperConnection, ended)
+        send(live.sharerConnection, ended)
+    }
+
+    /// An admin ends a session of their tenant.
+    public func endByAdmin(_ sessionID: String, tenantID: String, actor: String) async throws(Refusal) {
+        guard let live = sessions[sessionID], live.record.tenantID == tenantID else {
+            throw Refusal(.sessionNotFound, "No active session has this id.")
+        }
+        await end(sessionID, reason: "admin", actor: actor)
+    }
+
+    public func activeSessions(tenantID: String) -> [SessionRecord] {
+        sessions.values.map(\.record).filter { $0.tenantID == tenantID }.sorted { $0.createdAt > $1.createdAt }
+    }
+
+    /// Ends waiting sessions whose code or launch expired and active sessions past their maximum duration.
+    public func sweep() async {
+        let now = clock.milliseconds
+        for (sessionID, live) in sessions where live.waitingUntil <= now {
+            let reason = switch live.record.state {
+            case .active: "timeout"
+            case .waiting: live.record.remoteLaunch ? "launch_timeout" : "code_expired"
+            default: "timeout"
+            }
+            await end(sessionID, reason: reason, actor: "system")
+        }
+        codes.purge(now: now)
+    }
+}

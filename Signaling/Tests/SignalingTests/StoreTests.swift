@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import SignalingCore
+import SignalingModel
+import SignalingStore
+
+/// The same tests against every available backend; serialized because the PostgreSQL ones share one database.
+@Suite("Store", .serialized)
+struct StoreTests {
+    @Test("Tenants, users, roles, devices and policies round-trip and stay per tenant", arguments: TestBackend.available)
+    func documentsRoundTrip(backend: TestBackend) async throws {
+        let (store, _) = try await backend.makeStore()
+        defer { Task { try? await store.close() } }
+        var tenant = Tenant(id: "acme", name: "Acme", verifiedDomain: "acme.example")
+        try await store.saveTenant(tenant)
+        try await store.saveTenant(Tenant(id: "other", name: "Other"))
+        #expect(try await store.tenant(id: "acme") == tenant)
+        #expect(try await store.tenant(id: "acme")?.remoteHelpEnabled == false)
+        tenant.remoteHelpEnabled = true
+        try await store.saveTenant(tenant)
+        #expect(try await store.tenant(id: "acme")?.remoteHelpEnabled == true)
+        #expect(try await store.tenants().map(\.id) == ["acme", "other"])
+
+        let alice = User(id: "u1", tenantID: "acme", username: "alice", displayName: "Alice", groups: ["helpdesk"])
+        try await store.saveUser(alice)
+        try await store.saveUser(User(id: "u1", tenantID: "other", username: "alice", displayName: "Other Alice"))
+        #expect(try await store.user(id: "u1", tenantID: "acme") == alice)
+        #expect(try await store.user(username: "alice", tenantID: "other")?.displayName == "Other Alice")
+        #expect(try await store.users(tenantID: "acme").count == 1)
+        try await store.deleteUser(id: "u1", tenantID: "other")
+        #expect(try await store.user(id: "u1", tenantID: "other") == nil)
+        #expect(try await store.user(id: "u1", tenantID: "acme") != nil)
+
+        let role = Role(id: "r1", tenantID: "acme", name: "Custom", permissions: [.viewScreen])
+        try await store.saveRole(role)
+        #expect(try await store.roles(tenantID: "acme") == [role])
+        let assignment = RoleAssignment(id: "a1", tenantID: "acme", roleID: "r1", userGroups: ["helpdesk"])
+        try await store.saveAssignment(assignment)
+        #expect(try await store.assignments(tenantID: "acme") == [assignment])
+        let device = Device(id: "d1", tenantID: "acme", name: "Laptop", compliant: false,
+                            complianceReasons: ["disk not encrypted"])
+        try await store.saveDevice(device)
+        #expect(try await store.device(id: "d1", tenantID: "acme") == device)
+        #expect(try await store.device(id: "d1", tenantID: "other") == nil)
+        let policy = ConditionalAccessPolicy(id: "p1", tenantID: "acme", name: "MFA", requireMFA: true)
+        try await store.savePolicy(policy)
+        #expect(try await store.policies(tenantID: "acme") == [policy])
+        try await store.deletePolicy(id: "p1", tenantID: "acme")
+        #expect(try await store.policies(tenantID: "acme").isEmpty)
+        try await store.saveSetting("k", "v1")
+        try await store.saveSetting("k", "v2")
+        #expect(try await store.setting("k") == "v2")
+    }
+
+    @Test("Session history filters by helper, device, state and time, newest first", arguments: TestBackend.available)
+    func sessionFilters(backend: TestBackend) async throws {
+        let (store, _) = try await backend.makeStore()
+        defer { Task { try? await store.close() } }
+        for index in 0..<6 {
+            try await store.saveSession(SessionRecord(
+                id: "s\(index)", tenantID: "acme", helperUserID: index.isMultiple(of: 2) ? "h1" : "h2",
+                helperName: "H", deviceID: index < 3 ? "d1" : nil, state: index == 5 ? .active : .ended,
+                createdAt: Int64(1000 + index)))
+        }
+        try await store.saveSession(SessionRecord(id: "x", tenantID: "other", helperUserID: "h1", helperName: "H",
+                                                  createdAt: 2000))
+        #expect(try await store.sessions(tenantID: "acme", filter: SessionFilter()).map(\.id)
+                == ["s5", "s4", "s3", "s2", "s1", "s0"])
+        #expect(try await store.sessions(tenantID: "acme", filter: SessionFilter(helperUserID: "h1")).map(\.id)
+                == ["s4", "s2", "s0"])
+        #expect(try await store.sessions(tenantID: "acme", filter: SessionFilter(deviceID: "d1")).count == 3)
+        #expect(try await store.sessions(tenantID: "acme", filter: SessionFilter(from: 1002, to: 1003)).map(\.id)
+                == ["s3", "s2"])
+        #expect(try await store.sessions(tenantID: "acme", filter: SessionFilter(state: .active)).map(\.id) == ["s5"])
+        #expect(try await store.deleteSessions(tenantID: "acme", endedBefore: 1002) == 2)
+        #expect(try await store.session(id: "s0") == nil)
+        #expect(try await store.session(id: "s5")?.state == .active)
+    }
+
+    @Test("The audit chain verifies, survives a reopen, and shows an edit, a deletion and a reorder",
+          arguments: TestBackend.available)
+    func auditChainTampering(backend: TestBackend) async throws {
+        let (store, location) = try await backend.makeStore()
+        for index in 0..<5 {
+            try await store.appendAudit(AuditEntry(time: Int64(index), tenantID: "acme", actor: "user:u1",
+                                                   action: "test.\(index)", outcome: .info, reason: "entry \(index)"))
+        }
+        try await store.close()
+        let reopened = try await backend.reopen(location)
+        let appended = try await reopened.appendAudit(AuditEntry(time: 5, tenantID: "acme", actor: "system",
+                                                                 action: "test.5", outcome: .info, reason: "after"))
+        #expect(appended.sequence == 6)
+        #expect(try await AuditVerification.verify(reopened).intact)
+        #expect(try await AuditVerification.verify(reopened).checked == 6)
+        try await reopened.close()
+
+        try await backend.tamper(location, "UPDATE audit SET body = replace(body, 'entry 2', 'entry X') WHERE sequence = 3")
+        let edited = try await backend.reopen(location)
+        let report = try await AuditVerification.verify(edited)
+        #expect(report.problem?.contains("record 3") == true)
+        try await edited.close()
+
+        try await backend.tamper(location, "UPDATE audit SET body = replace(body, 'entry X', 'entry 2') WHERE sequence = 3")
+        try await backend.tamper(location, "DELETE FROM audit WHERE sequence = 4")
+        let deleted = try await backend.reopen(location)
+        #expect(try await AuditVerification.verify(deleted).problem?.contains("record 5") == true)
+        try await deleted.close()
+    }
+
+    @Test("Retention removes old records and the chain still verifies from the new anchor",
+          arguments: TestBackend.available)
+    func auditRetention(backend: TestBackend) async throws {
+        let (store, _) = try await backend.makeStore()
+        defer { Task { try? await store.close() } }
+        for index in 0..<10 {
+            try await store.appendAudit(AuditEntry(time: Int64(index * 100), tenantID: nil, actor: "system",
+                                                   action: "test", outcome: .info, reason: "\(index)"))
+        }
+        #expect(try await store.pruneAudit(before: 450) == 5)
+        #expect(try await store.auditAnchor().sequence == 5)
+        let report = try await AuditVerification.verify(store)
+        #expect(report.intact)
+        #expect(report.checked == 5)
+        let next = try await store.appendAudit(AuditEntry(time: 2000, tenantID: nil, actor: "system", action: "test",
+                                                          outcome: .info, reason: "after pruning"))
+        #expect(next.sequence == 11)
+        #expect(try await AuditVerification.verify(store).intact)
+    }
+
+    @Test("Concurrent appends all land, in one unbroken chain", arguments: TestBackend.available)
+    func concurrentAppends(backend: TestBackend) async throws {
+        let (store, _) = try await backend.makeStore()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<300 {
+                group.addTask {
+                    try await store.appendAudit(AuditEntry(time: Int64(index), tenantID: "acme", actor: "system",
+                                                           action: "concurrent", outcome: .info, reason: "\(index)"))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let report = try await AuditVerification.verify(store)
+        #expect(report.intact)
+        #expect(report.checked == 300)
+        try await store.close()
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import PostgresKit
+import SQLiteKit
+import SignalingStore
+import Testing
+
+/// The stores every store test runs against: SQLite always, PostgreSQL when `TANDEM_TEST_POSTGRES_URL` is set.
+enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite
+    case postgres
+
+    static var available: [TestBackend] {
+        ProcessInfo.processInfo.environment["TANDEM_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
+
+    var testDescription: String { rawValue }
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "tandem.test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// A fresh, empty store; for SQLite also the file's path (so tests can tamper with it or reopen it).
+    func makeStore() async throws -> (store: SQLStore, location: String) {
+        switch self {
+        case .sqlite:
+            let directory = try TemporaryDirectory.make()
+            return (try await StoreFactory.open(dataDirectory: directory, logger: Self.quietLogger), directory)
+        case .postgres:
+            let url = ProcessInfo.processInfo.environment["TANDEM_TEST_POSTGRES_URL"] ?? ""
+            try await Self.dropTables(url: url)
+            return (try await StoreFactory.open(url: url, logger: Self.quietLogger), url)
+        }
+    }
+
+    /// Opens the same database again (a restart).
+    func reopen(_ location: String) async throws -> SQLStore {
+        switch self {
+        case .sqlite: try await StoreFactory.open(dataDirectory: location, logger: Self.quietLogger)
+        case .postgres: try await StoreFactory.open(url: location, logger: Self.quietLogger)
+        }
+    }
+
+    /// Runs a statement behind the store's back, as an attacker with file or database access would.
+    func tamper(_ location: String, _ statement: String) async throws {
+        switch self {
+        case .sqlite:
+            let path = (location as NSString).appendingPathComponent(StoreFactory.databaseFileName)
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: Self.quietLogger)
+            _ = try await connection.query(statement)
+            try await connection.close()
+        case .postgres:
+            let connection = try await Self.connect(url: location)
+            try await connection.sql().raw(SQLQueryString(statement)).run()
+            try await connection.close()
+        }
+    }
+
+    static func connect(url: String) async throws -> PostgresConnection {
+        let configuration = try SQLPostgresConfiguration(url: url)
+        return try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 9,
+                                                    logger: quietLogger)
+    }
+
+    static func dropTables(url: String) async throws {
+        let connection = try await connect(url: url)
+        for table in ["schema_migrations", "documents", "sessions", "audit", "audit_anchor", "settings"] {
+            try await connection.sql().raw(SQLQueryString("DROP TABLE IF EXISTS \(table)")).run()
+        }
+        try await connection.close()
+    }
+}
+
+enum TemporaryDirectory {
+    static func make() throws -> String {
+        let path = NSTemporaryDirectory() + "tandem-signaling-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
