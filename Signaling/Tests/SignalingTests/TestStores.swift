@@ -53,7 +53,12 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             try await connection.close()
         case .postgres:
             let connection = try await Self.connect(url: location)
-            try await connection.sql().raw(SQLQueryString(statement)).run()
+            do {
+                try await connection.sql().raw(SQLQueryString(statement)).run()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
             try await connection.close()
         }
     }
@@ -66,8 +71,13 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     static func dropTables(url: String) async throws {
         let connection = try await connect(url: url)
-        for table in ["schema_migrations", "documents", "sessions", "audit", "audit_anchor", "settings"] {
-            try await connection.sql().raw(SQLQueryString("DROP TABLE IF EXISTS \(table)")).run()
+        do {
+            for table in ["schema_migrations", "documents", "sessions", "audit", "audit_anchor", "settings"] {
+                try await connection.sql().raw(SQLQueryString("DROP TABLE IF EXISTS \(table)")).run()
+            }
+        } catch {
+            try? await connection.close()  // PostgresNIO asserts that a connection is closed before it goes away
+            throw error
         }
         try await connection.close()
     }
