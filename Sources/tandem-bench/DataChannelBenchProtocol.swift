@@ -49,15 +49,17 @@ enum DataChannelBenchSource {
     }
 
     /// Call once the offer/answer exchange is under way; waits for the channels to open.
-    static func measure(bulk: DataChannel, latency: DataChannel, control: DataChannel, seconds: Double) async throws -> (DataChannelBench.SinkReport, [Double]) {
+    /// With an `executor` (the source connection's loop), the probe tasks run on that loop.
+    static func measure(bulk: DataChannel, latency: DataChannel, control: DataChannel, seconds: Double,
+                        executor: (any TaskExecutor)? = nil) async throws -> (DataChannelBench.SinkReport, [Double]) {
         for channel in [bulk, latency, control] { try await channel.opened() }
         let clock = ContinuousClock()
         let end = clock.now + .seconds(seconds)
 
-        let prober = Task { () throws -> [Double] in
+        let prober = Task(executorPreference: executor) { () throws -> [Double] in
             var sentAt: [UInt64: ContinuousClock.Instant] = [:]
             var samples: [Double] = []
-            let echoes = Task {
+            let echoes = Task(executorPreference: executor) {
                 var arrivals: [(UInt64, ContinuousClock.Instant)] = []
                 for await message in latency.messages {
                     guard case let .binary(bytes) = message, bytes.count >= 8 else { continue }
@@ -123,11 +125,12 @@ enum DataChannelBenchSource {
 
 /// The Swift sink: counts bulk bytes, echoes probes, reports on "done".
 enum DataChannelBenchSink {
-    static func serve(_ connection: PeerConnection) async {
+    /// With an `executor` (the sink connection's loop), each channel's task runs on that loop.
+    static func serve(_ connection: PeerConnection, executor: (any TaskExecutor)? = nil) async {
         let counter = BulkCounter()
         await withTaskGroup(of: Void.self) { group in
             for await channel in connection.incomingDataChannels {
-                group.addTask {
+                group.addTask(executorPreference: executor) {
                     switch channel.label {
                     case "bulk":
                         for await message in channel.messages {

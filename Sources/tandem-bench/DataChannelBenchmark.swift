@@ -32,6 +32,9 @@ struct DataChannelBenchmark: AsyncParsableCommand {
     @Option(help: "Cap on SCTP's congestion window in bytes for the Tandem peers (default: the engine's).")
     var maxCongestionWindow: Int?
 
+    @Flag(help: "Run the Tandem peers' probe and sink tasks on their connections' event loops (EventLoopTaskExecutor) instead of the Swift concurrency pool.")
+    var tasksOnLoops = false
+
     @Flag(help: .hidden)
     var insideNamespace = false
 
@@ -66,9 +69,12 @@ struct DataChannelBenchmark: AsyncParsableCommand {
 
     /// Both Swift peers in this process, each on its own event loop (its own thread), as two processes would be.
     private func swiftToSwift() async throws -> DataChannelBench.Result {
-        let source = try await PeerConnection.create(options: loopbackOptions, group: MultiThreadedEventLoopGroup.singleton.next())
+        let sourceLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let source = try await PeerConnection.create(options: loopbackOptions, group: sourceLoop)
         let sink = try await PeerConnection.create(options: loopbackOptions, group: PeerConnection.networkThread)
-        let sinkTask = Task { await DataChannelBenchSink.serve(sink) }
+        let sinkExecutor: (any TaskExecutor)? = tasksOnLoops ? EventLoopTaskExecutor(PeerConnection.networkThread) : nil
+        let sourceExecutor: (any TaskExecutor)? = tasksOnLoops ? EventLoopTaskExecutor(sourceLoop) : nil
+        let sinkTask = Task { await DataChannelBenchSink.serve(sink, executor: sinkExecutor) }
         let bulk = try await source.createDataChannel(label: "bulk")
         let latency = try await source.createDataChannel(label: "latency")
         let control = try await source.createDataChannel(label: "control")
@@ -80,7 +86,8 @@ struct DataChannelBenchmark: AsyncParsableCommand {
         try await sink.gatheringComplete()
         guard let answer = try await sink.localDescription() else { throw BenchFailure("no answer") }
         try await source.setRemoteDescription(answer)
-        let (report, latencies) = try await DataChannelBenchSource.measure(bulk: bulk, latency: latency, control: control, seconds: seconds)
+        let (report, latencies) = try await DataChannelBenchSource.measure(bulk: bulk, latency: latency, control: control, seconds: seconds,
+                                                                           executor: sourceExecutor)
         await source.close()
         await sink.close()
         sinkTask.cancel()
@@ -142,6 +149,7 @@ struct DataChannelBenchmark: AsyncParsableCommand {
         var arguments = ["/usr/sbin/ip", "netns", "exec", namespace, CommandLine.arguments[0], "datachannel", "--inside-namespace",
                          "--seconds", String(seconds)]
         if noAiortc { arguments.append("--no-aiortc") }
+        if tasksOnLoops { arguments.append("--tasks-on-loops") }
         if let maxCongestionWindow { arguments += ["--max-congestion-window", String(maxCongestionWindow)] }
         if let python { arguments += ["--python", python] }
         try ReferencePeers.runChecked(arguments, inheritOutput: true)
