@@ -40,9 +40,11 @@ extension Peer {
         sendOnTransport(protected)
     }
 
-    func receiveRTP(_ bytes: [UInt8], at now: Instant) {
+    func receiveRTP(_ bytes: consuming [UInt8], at now: Instant) {
         guard let srtp else { counters.datagramsDropped += 1; return }
-        guard let plain = try? srtp.unprotectRTP(bytes), let packet = try? RTPPacket.parse(plain) else {
+        // In place: the datagram's own array, handed over by `handleDatagram`, is decrypted without a copy.
+        var plain = bytes
+        guard (try? srtp.unprotectRTP(&plain)) != nil, let packet = try? RTPPacket.parse(plain) else {
             counters.srtpFailures += 1
             return
         }

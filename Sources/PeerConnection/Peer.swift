@@ -282,13 +282,14 @@ public final class Peer {
     // MARK: Input
 
     /// A datagram from the network, demultiplexed by its first byte (RFC 7983 §7).
-    public func handleDatagram(_ bytes: [UInt8], from remote: TransportAddress, to local: TransportAddress, at now: Instant) {
+    /// The Peer takes the datagram's array (`consuming`): an SRTP packet is then decrypted in place in it.
+    public func handleDatagram(_ bytes: consuming [UInt8], from remote: TransportAddress, to local: TransportAddress, at now: Instant) {
         guard connectionState != .closed else { return }
         counters.bytesReceived += bytes.count
         route(bytes, from: remote, to: local, at: now)
     }
 
-    func route(_ bytes: [UInt8], from remote: TransportAddress, to local: TransportAddress, at now: Instant) {
+    func route(_ bytes: consuming [UInt8], from remote: TransportAddress, to local: TransportAddress, at now: Instant) {
         switch DatagramKind.classify(bytes) {
         case .stun:
             if ice?.handleDatagram(bytes, from: remote, to: local, at: now) != true { counters.datagramsDropped += 1 }
