@@ -29,7 +29,6 @@ import asyncio
 import json
 import signal
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from aiohttp import web
@@ -50,26 +49,11 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-class BrowserSink:
-    """The HTTP side. Every WebDriver call runs on one worker thread, so they
-    never overlap (a WebDriver session takes one command at a time)."""
+class BrowserSink(chromium_common.BrowserWorker):
+    """The HTTP side of the Chromium sink."""
 
     def __init__(self) -> None:
-        self.driver = None
-        self.worker = ThreadPoolExecutor(max_workers=1)
-        self.failure: str | None = None
-
-    async def _in_browser(self, function, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
-
-    async def start_browser(self, page_url: str, log_path: str | None) -> None:
-        def start() -> None:
-            self.driver = chromium_common.new_driver(log_path)
-            self.driver.set_script_timeout(ANSWER_TIMEOUT)
-            self.driver.get(page_url)
-            self.driver.execute_script(PAGE_SCRIPT.read_text())
-
-        await self._in_browser(start)
+        super().__init__(ANSWER_TIMEOUT, "window.benchSink.closeAll();")
 
     async def page(self, request: web.Request) -> web.Response:
         return web.Response(body=BLANK_PAGE, content_type="text/html", charset="utf-8")
@@ -93,19 +77,6 @@ class BrowserSink:
             return web.json_response({"error": error}, status=400)
         return web.json_response(answer)
 
-    async def close(self) -> None:
-        if self.driver is not None:
-            driver = self.driver
-
-            def quit_browser() -> None:
-                try:
-                    driver.execute_script("window.benchSink.closeAll();")
-                except WebDriverException:
-                    pass
-                driver.quit()
-
-            await self._in_browser(quit_browser)
-        self.worker.shutdown(wait=False)
 
 
 async def serve(host: str, port: int, log_path: str | None) -> int:
@@ -125,7 +96,7 @@ async def serve(host: str, port: int, log_path: str | None) -> int:
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown_host}:{runner.addresses[0][1]}"
     try:
-        await sink.start_browser(base_url + "/", log_path)
+        await sink.start_browser(base_url + "/", log_path, PAGE_SCRIPT.read_text())
     except WebDriverException as error:
         log(f"cannot start Chromium: {error.msg or error}")
         await sink.close()

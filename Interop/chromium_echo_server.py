@@ -31,7 +31,6 @@ import asyncio
 import json
 import signal
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from aiohttp import web
@@ -56,27 +55,12 @@ CORS_HEADERS = {
 }
 
 
-class BrowserEchoServer:
-    """The HTTP side; every WebDriver call runs on one worker thread, so
-    they never overlap (a WebDriver session takes one command at a time)."""
+class BrowserEchoServer(chromium_common.BrowserWorker):
+    """The HTTP side of the Chromium echo server."""
 
     def __init__(self, stop: asyncio.Event) -> None:
+        super().__init__(ANSWER_TIMEOUT, "window.echoServer.closeAll();")
         self.stop = stop
-        self.driver = None
-        self.worker = ThreadPoolExecutor(max_workers=1)
-        self.failure: str | None = None
-
-    async def _in_browser(self, function, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
-
-    async def start_browser(self, page_url: str, log_path: str | None) -> None:
-        def start() -> None:
-            self.driver = chromium_common.new_driver(log_path)
-            self.driver.set_script_timeout(ANSWER_TIMEOUT)
-            self.driver.get(page_url)
-            self.driver.execute_script(PROTOCOL_SCRIPT.read_text() + PAGE_SCRIPT.read_text())
-
-        await self._in_browser(start)
 
     def _browser_failed(self, error: WebDriverException) -> None:
         self.failure = f"{type(error).__name__}: {error.msg or error}"
@@ -120,19 +104,6 @@ class BrowserEchoServer:
                 print(json.dumps(event, ensure_ascii=False), flush=True)
             await asyncio.sleep(EVENT_POLL_SECONDS)
 
-    async def close(self) -> None:
-        if self.driver is not None:
-            driver = self.driver
-
-            def quit_browser() -> None:
-                try:
-                    driver.execute_script("window.echoServer.closeAll();")
-                except WebDriverException:
-                    pass
-                driver.quit()
-
-            await self._in_browser(quit_browser)
-        self.worker.shutdown(wait=False)
 
 
 async def serve(host: str, port: int, log_path: str | None) -> int:
@@ -153,7 +124,7 @@ async def serve(host: str, port: int, log_path: str | None) -> int:
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown_host}:{port}"
     try:
-        await server.start_browser(base_url + "/", log_path)
+        await server.start_browser(base_url + "/", log_path, PROTOCOL_SCRIPT.read_text() + PAGE_SCRIPT.read_text())
     except WebDriverException as error:
         print(f"cannot start Chromium: {error.msg or error}", file=sys.stderr)
         await server.close()

@@ -107,25 +107,25 @@ struct AdminUsers: AsyncParsableCommand {
         @Argument var id: String
         @Argument var newPassword: String
         func run() async throws {
-            let client = try await connection.client()
-            let users = try await client.get(connection.path("/users"), as: [UserSummary].self)
-            guard let user = users.first(where: { $0.id == id }) else { throw AdminError(message: "no user \(id)") }
-            AdminClient.show(try await client.send("PUT", connection.path("/users/\(id)"), json: [
-                "username": AnyEncodable(user.username), "displayName": AnyEncodable(user.displayName),
-                "password": AnyEncodable(newPassword)]))
+            try await updateUser(id, through: connection, setting: ["password": AnyEncodable(newPassword)])
         }
+    }
+
+    /// PUT /users/ID needs the user's name fields: read them, then send them with the changed ones.
+    static func updateUser(_ id: String, through connection: AdminConnection, setting changes: [String: AnyEncodable]) async throws {
+        let client = try await connection.client()
+        let users = try await client.get(connection.path("/users"), as: [UserSummary].self)
+        guard let user = users.first(where: { $0.id == id }) else { throw AdminError(message: "no user \(id)") }
+        let body = ["username": AnyEncodable(user.username), "displayName": AnyEncodable(user.displayName)]
+            .merging(changes) { _, changed in changed }
+        AdminClient.show(try await client.send("PUT", connection.path("/users/\(id)"), json: body))
     }
 
     struct Disable: AsyncParsableCommand {
         @OptionGroup var connection: AdminConnection
         @Argument var id: String
         func run() async throws {
-            let client = try await connection.client()
-            let users = try await client.get(connection.path("/users"), as: [UserSummary].self)
-            guard let user = users.first(where: { $0.id == id }) else { throw AdminError(message: "no user \(id)") }
-            AdminClient.show(try await client.send("PUT", connection.path("/users/\(id)"), json: [
-                "username": AnyEncodable(user.username), "displayName": AnyEncodable(user.displayName),
-                "disabled": AnyEncodable(true)]))
+            try await updateUser(id, through: connection, setting: ["disabled": AnyEncodable(true)])
         }
     }
 
