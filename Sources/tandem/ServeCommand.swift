@@ -63,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
                 Sign in as the first admin:
                   curl -s -X POST http://\(listen)/auth/token -H 'content-type: application/json' \\
                     -d '{"tenant":"default","username":"admin","password":"\(password)"}'
-                or: tandem admin --url http://\(listen) --tenant default --username admin --password '\(password)' tenants list
+                or: tandem admin tenants list --url http://\(listen) --tenant default --username admin --password '\(password)'
                 This password is shown once; change it with tandem admin users set-password.
                 """)
         }
