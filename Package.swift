@@ -129,14 +129,14 @@ let package = Package(
         // SCTP association (RFC 9260, 8261, 3758, 6525); OpenSSL for the state cookie's HMAC.
         .target(name: "SCTP", dependencies: ["TandemBase", "COpenSSL", "CTandemShims"]),
         .target(name: "DataChannel", dependencies: ["TandemBase", "SCTP"]),
-        .target(name: "PeerConnection", dependencies: ["TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "SCTP", "DataChannel"]),
+        .target(name: "PeerConnection", dependencies: ["TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "SCTP", "DataChannel", "MediaTransport"]),
 
         // An in-memory network on virtual time for tests and benchmarks of the sans-IO cores.
         .target(name: "NetworkSimulation", dependencies: ["TandemBase"]),
 
         // Runtime: sockets, timers and the async API around the sans-IO Peer.
         .target(name: "TandemRuntime", dependencies: [
-            "TandemBase", "PeerConnection",
+            "TandemBase", "PeerConnection", "MediaTransport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -145,12 +145,17 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // Capture → encode → send and receive → decode → show, off the network thread (design notes §2).
+        .target(name: "MediaPipeline", dependencies: ["TandemRuntime", "Media", "MediaTransport", "TandemBase", "RTP",
+                                                      "CVPX", "COpus", "CYUV", "CZlib", "CMediaShims",
+                                                      .product(name: "NIOPosix", package: "swift-nio")]),
         // The WebRTC echo-test server and client (design notes §5).
-        .target(name: "EchoPeer", dependencies: ["TandemRuntime", "HTTPLite", "SDP", "RTP"]),
+        .target(name: "EchoPeer", dependencies: ["TandemRuntime", "HTTPLite", "SDP", "RTP", "MediaPipeline", "Media", "MediaTransport",
+                                                 "CVPX", "COpus", "CYUV", "CZlib", "CMediaShims"]),
 
         // Command-line entry point.
         .executableTarget(name: "tandem", dependencies: [
-            "EchoPeer", "PeerConnection", "DTLS", "TandemBase",
+            "EchoPeer", "PeerConnection", "DTLS", "TandemBase", "Media", "CVPX", "COpus", "CYUV", "CZlib", "CMediaShims",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ] + signalingCommandDependencies),
 
@@ -166,7 +171,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: [
             "TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "SCTP", "DataChannel", "PeerConnection",
             "TandemRuntime", "HTTPLite", "EchoPeer", "NetworkSimulation",
-            "Media", "MediaTransport",
+            "Media", "MediaTransport", "MediaPipeline",
         ], exclude: ["Fixtures"]),
     ] + signalingTargets,
     swiftLanguageModes: [.v6]

@@ -355,7 +355,9 @@ def tandem_client_command(
 ) -> list[str]:
     """`datachannel` N runs the data-channel echo protocol with N messages on
     each of the three client channels."""
-    command = [tandem_bin, "echo-client", "--url", url, "--seconds", str(seconds)]
+    # 320x240, as the aiortc client sends: a re-encoding echo (aiortc in Python) keeps up within a
+    # one-second call.
+    command = [tandem_bin, "echo-client", "--url", url, "--seconds", str(seconds), "--size", "320x240"]
     if ivf:
         command += ["--ivf", ivf]
     if not video:

@@ -1,169 +1,184 @@
 import Foundation
 import HTTPLite
+import Media
+import MediaPipeline
 import NIOCore
 import NIOPosix
 import PeerConnection
 import RTP
 import SDP
+import Synchronization
 import TandemBase
 import TandemRuntime
 
-/// The echo-test client: offers, sends VP8 video from an IVF file, and checks that it comes back.
+/// The echo-test client: offers, sends its own encoded video (synthetic screen content with numbered
+/// pictures, or a VP8 IVF file) and an Opus tone, decodes what comes back and reports what it saw:
+/// PSNR of the echoed pictures against their sources, frame rate, freezes, the tone's frequency.
+@available(macOS 15.0, *)
 public enum EchoClient {
+    public enum VideoInput: Sendable {
+        /// The synthetic desktop (`SyntheticScreen`), encoded live, every picture stamped with its number.
+        case synthetic(width: Int, height: Int, content: SyntheticScreen.Content)
+        /// Frames of a VP8 IVF file, sent as they are at the file's rate (no PSNR: no source pictures).
+        case ivf([UInt8])
+        case none
+    }
+
     public struct Options: Sendable {
         public var url = "http://127.0.0.1:8080/offer"
         public var seconds: Double = 3
-        /// VP8 frames to send, looped for `seconds` at the file's frame rate.
-        public var ivf: [UInt8]
+        public var video = VideoInput.synthetic(width: 640, height: 360, content: .scrolling)
+        /// Send an Opus test tone on an audio section and check it comes back.
+        public var audio = false
+        public var toneFrequency = 440.0
         public var connection = PeerConnection.Options()
-        /// Send video (the RTP echo); off for a data-channel-only session.
-        public var video = true
         /// Data channels of the echo protocol to open and check (0: none, at most 3), and messages per channel.
         public var dataChannels = 0
         public var dataChannelMessages = 20
-        public init(ivf: [UInt8]) { self.ivf = ivf }
+        public init() {}
     }
 
-    /// What one echo run measured.
-    public struct Report: Codable, Sendable {
-        public var setupMilliseconds: Double
-        public var framesSent: Int
-        public var packetsSent: Int
-        public var bytesSent: Int
-        public var packetsEchoed: Int
-        public var bytesEchoed: Int
-        /// Echoed packets whose payload matched the packet sent with the same sequence number
-        /// (a forwarding echo such as `tandem echo`; a re-encoding echo such as aiortc's returns other bytes).
-        public var packetsVerified: Int
-        /// Complete VP8 frames reassembled from the echoed packets (RFC 7741), and how many were key frames.
-        public var framesEchoed: Int
-        public var keyFramesEchoed: Int
-        public var dtlsRole: String?
-        public var srtpProfile: String?
-        public var roundTripMilliseconds: Double?
-        public var selectedPair: String?
-        /// Data-channel messages sent, echoed, and whether every echo matched byte for byte and in order.
-        public var dataChannelSent: Int?
-        public var dataChannelEchoed: Int?
-        public var dataChannelIntact: Bool?
-        /// The server-opened channel of the echo protocol: messages received, all as expected, closed by the server.
-        public var serverChannelMessages: Int?
-        public var serverChannelIntact: Bool?
-        public var serverChannelClosed: Bool?
-        /// Closing our first channel completed (the peer reset its stream too, RFC 8831 §6.7).
-        public var clientCloseCompleted: Bool?
-        public var succeeded: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case setupMilliseconds = "setup_ms", framesSent = "frames_sent", packetsSent = "packets_sent"
-            case bytesSent = "bytes_sent", packetsEchoed = "packets_echoed", bytesEchoed = "bytes_echoed"
-            case packetsVerified = "packets_verified", roundTripMilliseconds = "rtt_ms", selectedPair = "selected_pair"
-            case framesEchoed = "frames_echoed", keyFramesEchoed = "key_frames_echoed", dtlsRole = "dtls_role", srtpProfile = "srtp_profile"
-            case dataChannelSent = "datachannel_sent", dataChannelEchoed = "datachannel_echoed", dataChannelIntact = "datachannel_intact"
-            case serverChannelMessages = "server_channel_messages", serverChannelIntact = "server_channel_intact"
-            case serverChannelClosed = "server_channel_closed", clientCloseCompleted = "client_close_completed"
-            case succeeded = "ok"
-        }
-    }
-
-    public static func run(_ options: Options, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Report {
-        var reader = try IVFReader(options.ivf)
-        let frames = try reader.readAllFrames()
-        guard !frames.isEmpty else { throw WireError.invalid("the IVF file holds no frame") }
-        let header = reader.header
-        let frameInterval = Duration.seconds(Double(header.timebaseNumerator) / Double(max(1, header.timebaseDenominator)))
-            * Int(frames.count > 1 ? max(1, Int(frames[1].timestamp - frames[0].timestamp)) : 1)
-
+    public static func run(_ options: Options, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> EchoClientReport {
         let start = ContinuousClock.now
         let connection = try await PeerConnection.create(options: options.connection, group: group)
         defer { Task { await connection.close() } }
-        let mid = options.video ? try await connection.addTransceiver(.video, direction: .sendrecv) : ""
+        let sendsVideo = if case .none = options.video { false } else { true }
+        let videoMid = sendsVideo ? try await connection.addTransceiver(.video, direction: .sendrecv) : nil
+        let audioMid = options.audio ? try await connection.addTransceiver(.audio, direction: .sendrecv) : nil
         let probe = options.dataChannels > 0
             ? try await DataChannelProbe.open(on: connection, channels: options.dataChannels, messagesPerChannel: options.dataChannelMessages)
             : nil
+        try await negotiate(connection, url: options.url, group: group)
+        try await connection.connected()
+        let connectedAt = ContinuousClock.now
+        let duration = Duration.seconds(options.seconds)
+
+        let sent = SentPictures()
+        let firstPicture = Mutex<ContinuousClock.Instant?>(nil)
+        let videoReceiver = Task { () -> PlaybackStatistics? in
+            guard let videoMid else { return nil }
+            return try await VideoReceiver.run(connection: connection, mid: videoMid, reference: { sent.source(of: $0) }) { frame in
+                firstPicture.withLock { $0 = $0 ?? frame.decodedAt }
+            }
+        }
+        let audioReceiver = Task { () -> AudioReceiveReport? in
+            guard let audioMid else { return nil }
+            return try await AudioReceiver.run(connection: connection, mid: audioMid)
+        }
+        let dataChannelRun = Task { try await probe?.run(timeout: .seconds(max(10, options.seconds * 2))) }
+        let tone = ToneSource(frequency: options.toneFrequency)
+        let audioSender = Task { () -> AudioSendReport? in
+            guard let audioMid else { return nil }
+            return try await AudioSender.run(tone: tone, connection: connection, mid: audioMid, duration: duration)
+        }
+        let videoSent: VideoSendReport? = switch options.video {
+        case let .synthetic(width, height, content):
+            try await sendSynthetic(SyntheticScreen(width: width, height: height, content: content), connection: connection,
+                                    mid: videoMid ?? "", duration: duration, sent: sent)
+        case let .ivf(file):
+            try await sendIVF(file, connection: connection, mid: videoMid ?? "", duration: duration)
+        case .none:
+            nil
+        }
+        let audioSent = try await audioSender.value
+        let dataChannels = try await dataChannelRun.value
+        try await Task.sleep(for: .milliseconds(500))  // let the last echoes arrive
+        let stats = try await connection.stats()
+        await connection.close()
+        let playback = try await videoReceiver.value
+        let heard = try await audioReceiver.value
+
+        var report = EchoClientReport(setupMilliseconds: (connectedAt - start).milliseconds, dtlsRole: stats.dtlsRole,
+                                      srtpProfile: stats.srtpProfile, roundTripMilliseconds: stats.roundTripTime?.milliseconds,
+                                      selectedPair: stats.selectedPair?.description, succeeded: false)
+        var worked = true
+        if let videoSent, let playback {
+            report.framesSent = videoSent.framesSent
+            report.keyFramesSent = videoSent.keyframes
+            report.bytesSent = videoSent.bytesSent
+            report.keyframeRequests = videoSent.keyframeRequests
+            report.framesDecoded = playback.framesShown
+            report.framesRefused = playback.framesRefused
+            report.framesMatched = playback.psnrCount
+            report.psnrMinimum = playback.psnrMinimum
+            report.psnrMedian = playback.psnrMedian
+            report.framesPerSecond = playback.framesPerSecond
+            report.freezes = playback.freezes
+            report.longestFreezeMilliseconds = playback.longestGap.milliseconds
+            report.firstFrameMilliseconds = firstPicture.withLock { $0 }.map { ($0 - connectedAt).milliseconds }
+            worked = playback.framesShown >= max(1, videoSent.framesSent / 3)
+            if case .synthetic = options.video { worked = worked && playback.psnrCount > 0 && (playback.psnrMedian ?? 0) >= 25 }
+        }
+        if let audioSent, let heard {
+            report.audioPacketsSent = audioSent.packetsSent
+            report.audioPacketsReceived = heard.packetsReceived
+            report.audioPacketsLost = heard.packetsLost
+            report.audioFrequency = heard.dominantFrequency
+            worked = worked && heard.packetsReceived >= audioSent.packetsSent / 2
+                && heard.dominantFrequency.map { abs($0 - options.toneFrequency) <= 10 } == true
+        }
+        if let dataChannels {
+            report.dataChannelSent = dataChannels.sent
+            report.dataChannelEchoed = dataChannels.echoed
+            report.dataChannelIntact = dataChannels.intact
+            report.serverChannelMessages = dataChannels.serverChannelMessages
+            report.serverChannelIntact = dataChannels.serverChannelIntact
+            report.serverChannelClosed = dataChannels.serverChannelClosed
+            report.clientCloseCompleted = dataChannels.clientCloseCompleted
+            worked = worked && dataChannels.intact && dataChannels.echoed == dataChannels.sent && dataChannels.clientCloseCompleted
+        }
+        report.succeeded = worked
+        return report
+    }
+
+    /// Offer with every candidate inside (no trickle), `POST` it, apply the answer (echo-test specification).
+    static func negotiate(_ connection: PeerConnection, url: String, group: any EventLoopGroup) async throws {
         let offer = try await connection.createOffer()
         try await connection.setLocalDescription(offer)
         try await connection.gatheringComplete()
         guard let complete = try await connection.localDescription() else { throw PeerError.invalidState("no local offer") }
-
-        let response = try await HTTPClient.post(url: options.url, contentType: "application/json",
+        let response = try await HTTPClient.post(url: url, contentType: "application/json",
                                                  body: Array(try JSONEncoder().encode(complete)), group: group)
         guard response.status == .ok else {
             throw EchoClientError.serverRefused(status: Int(response.status.code), body: String(decoding: response.body, as: UTF8.self))
         }
-        let answer = try JSONDecoder().decode(SessionDescriptionMessage.self, from: Data(response.body))
-        try await connection.setRemoteDescription(answer)
-        try await connection.connected()
-        let setup = ContinuousClock.now - start
-
-        // Count what comes back while sending; a packet verifies when its payload equals what was sent
-        // with the same sequence number (the echo keeps sequence numbers, the Peer rewrites the SSRC).
-        let sent = SentPayloads()
-        let receiver = Task {
-            var echoed = (packets: 0, bytes: 0, verified: 0, frames: 0, keyFrames: 0)
-            var assembler = VP8FrameAssembler()
-            for await incoming in connection.incomingRTP where incoming.mid == mid {
-                echoed.packets += 1
-                echoed.bytes += incoming.packet.payload.count
-                if await sent.matches(incoming.packet) { echoed.verified += 1 }
-                if let frame = try? assembler.push(incoming.packet) {
-                    echoed.frames += 1
-                    if VP8FrameAssembler.isKeyFrame(frame) { echoed.keyFrames += 1 }
-                }
-            }
-            return echoed
-        }
-
-        let dataChannelRun = Task { try await probe?.run(timeout: .seconds(max(10, options.seconds * 2))) }
-        var packetsSent = 0, bytesSent = 0, frameCount = 0
-        if options.video {
-            (frameCount, packetsSent, bytesSent) = try await sendVideo(frames, interval: frameInterval, seconds: options.seconds,
-                                                                       on: connection, mid: mid, sent: sent)
-        }
-        let dataChannels = try await dataChannelRun.value
-        try await Task.sleep(for: .milliseconds(300))  // let the last echoes arrive
-        let stats = try await connection.stats()
-        await connection.close()
-        let echoed = await receiver.value
-
-        // The video echo works when whole frames come back, starting from a key frame a decoder can use.
-        let videoWorked = !options.video || (echoed.keyFrames > 0 && echoed.frames >= max(1, frameCount / 3))
-        let dataWorked = dataChannels.map { $0.intact && $0.echoed == $0.sent && $0.clientCloseCompleted } ?? true
-        return Report(
-            setupMilliseconds: setup.milliseconds, framesSent: frameCount, packetsSent: packetsSent, bytesSent: bytesSent,
-            packetsEchoed: echoed.packets, bytesEchoed: echoed.bytes, packetsVerified: echoed.verified,
-            framesEchoed: echoed.frames, keyFramesEchoed: echoed.keyFrames,
-            dtlsRole: stats.dtlsRole, srtpProfile: stats.srtpProfile,
-            roundTripMilliseconds: stats.roundTripTime?.milliseconds, selectedPair: stats.selectedPair?.description,
-            dataChannelSent: dataChannels?.sent, dataChannelEchoed: dataChannels?.echoed, dataChannelIntact: dataChannels?.intact,
-            serverChannelMessages: dataChannels?.serverChannelMessages, serverChannelIntact: dataChannels?.serverChannelIntact,
-            serverChannelClosed: dataChannels?.serverChannelClosed, clientCloseCompleted: dataChannels?.clientCloseCompleted,
-            succeeded: videoWorked && dataWorked
-        )
+        try await connection.setRemoteDescription(try JSONDecoder().decode(SessionDescriptionMessage.self, from: Data(response.body)))
     }
 
-    /// Sends the IVF frames, looped, at their frame rate for `seconds`; returns frames, packets and bytes sent.
-    private static func sendVideo(_ frames: [IVFReader.Frame], interval frameInterval: Duration, seconds: Double,
-                                  on connection: PeerConnection, mid: String, sent: SentPayloads) async throws -> (Int, Int, Int) {
-        let payloadType = try await connection.payloadType(for: "VP8", mid: mid)
-        var packetizer = VP8Packetizer(ssrc: 0, payloadType: payloadType, firstSequenceNumber: UInt16.random(in: 0...UInt16.max),
-                                       firstPictureID: UInt16.random(in: 0...0x7fff), maxPayloadSize: 1100)
-        let frameCount = max(1, Int(seconds / Double(frameInterval.milliseconds / 1000)))
-        var packetsSent = 0, bytesSent = 0
+    static func sendSynthetic(_ screen: SyntheticScreen, connection: PeerConnection, mid: String, duration: Duration,
+                              sent: SentPictures) async throws -> VideoSendReport {
+        var options = VideoSendOptions()
+        options.stampFrameNumbers = true
+        // Every picture counts for the echo's PSNR and frame rate, even when the content pauses.
+        options.changeDetection = false
+        return try await VideoSender.run(source: SyntheticVideoSource(screen), connection: connection, mid: mid, options: options,
+                                         duration: duration) { frame in sent.record(frame.number, frame.picture) }
+    }
+
+    /// Sends the IVF file's frames, looped, at its frame rate.
+    static func sendIVF(_ file: [UInt8], connection: PeerConnection, mid: String, duration: Duration) async throws -> VideoSendReport {
+        var reader = try IVFReader(file)
+        let frames = try reader.readAllFrames()
+        guard !frames.isEmpty else { throw WireError.invalid("the IVF file holds no frame") }
+        let header = reader.header
+        let step = frames.count > 1 ? max(1, Int(frames[1].timestamp - frames[0].timestamp)) : 1
+        let interval = Duration.seconds(Double(header.timebaseNumerator) / Double(max(1, header.timebaseDenominator))) * step
+        var report = VideoSendReport()
         let clock = ContinuousClock()
-        let sendStart = clock.now
-        for index in 0..<frameCount {
+        let begin = clock.now
+        var index = 0
+        while interval * index < duration {
+            try await clock.sleep(until: begin + interval * index)
             let frame = frames[index % frames.count]
-            let rtpTimestamp = UInt32(truncatingIfNeeded: index * 90_000 * Int(frameInterval.milliseconds) / 1000)
-            for packet in packetizer.packetize(frame: frame.data, rtpTimestamp: rtpTimestamp) {
-                await sent.record(packet)
-                connection.send(packet, mid: mid)
-                packetsSent += 1
-                bytesSent += packet.payload.count
-            }
-            try await clock.sleep(until: sendStart + frameInterval * (index + 1))
+            let isKeyframe = VP8FrameAssembler.isKeyFrame(frame.data)
+            let rtpTimestamp = UInt32(truncatingIfNeeded: (interval * index).nanoseconds * 9 / 100_000)
+            connection.sendVideoFrame(frame.data, rtpTimestamp: rtpTimestamp, isKeyframe: isKeyframe, mid: mid)
+            report.framesSent += 1
+            report.bytesSent += frame.data.count
+            if isKeyframe { report.keyframes += 1 }
+            index += 1
         }
-        return (frameCount, packetsSent, bytesSent)
+        return report
     }
 }
 
@@ -175,13 +190,4 @@ public enum EchoClientError: Error, CustomStringConvertible {
         case let .serverRefused(status, body): "the echo server answered \(status): \(body)"
         }
     }
-}
-
-/// Payloads sent, by sequence number, to check what the echo brings back.
-private actor SentPayloads {
-    private var payloads: [UInt16: [UInt8]] = [:]
-
-    func record(_ packet: RTPPacket) { payloads[packet.sequenceNumber] = packet.payload }
-
-    func matches(_ packet: RTPPacket) -> Bool { payloads[packet.sequenceNumber] == packet.payload }
 }

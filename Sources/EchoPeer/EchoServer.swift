@@ -7,9 +7,10 @@ import SDP
 import TandemRuntime
 
 /// The echo-test server (design notes §5, WebRTC Echo Test specification): `POST /offer` takes a JSON
-/// `RTCSessionDescriptionInit` offer, answers with one (candidates inside, no trickle), then reflects
-/// every RTP packet back to its sender on the same media section, forwards the feedback (PLI, NACK)
-/// that the sender's receiver sends about the echo, and echoes every data-channel message on its channel.
+/// `RTCSessionDescriptionInit` offer, answers with one (candidates inside, no trickle), then sends every
+/// video frame back to its sender on the same media section with the frame's RTP timestamp, passes the
+/// sender's key frame requests about the echo on to it (the server cannot make key frames), reflects audio
+/// packets, and echoes every data-channel message on its channel. Each leg has its own loss recovery.
 public final class EchoServer: Sendable {
     public struct Options: Sendable {
         public var host = "127.0.0.1"
@@ -77,7 +78,18 @@ public final class EchoServer: Sendable {
                 for await incoming in connection.incomingRTP { connection.send(incoming.packet, mid: incoming.mid) }
             }
             group.addTask {
-                for await (mid, feedback) in connection.feedback { connection.send(feedback: feedback, mid: mid) }
+                // A frame after frames the jitter buffer gave up on may reference them: it is not passed on
+                // (the client's decoder could not tell it is damaged) until the key frame asked for comes.
+                var awaitingKeyframe: Set<String> = []
+                for await incoming in connection.incomingVideoFrames {
+                    let frame = incoming.frame
+                    if frame.isKeyframe { awaitingKeyframe.remove(incoming.mid) } else if frame.followsSkippedFrames { awaitingKeyframe.insert(incoming.mid) }
+                    guard !awaitingKeyframe.contains(incoming.mid) else { continue }
+                    connection.sendVideoFrame(frame.data, rtpTimestamp: frame.rtpTimestamp, isKeyframe: frame.isKeyframe, mid: incoming.mid)
+                }
+            }
+            group.addTask {
+                for await mid in connection.keyframeRequests { connection.requestKeyframe(mid: mid) }
             }
             group.addTask { await DataChannelEcho.serve(connection, negotiated: negotiated, log: log) }
             group.addTask {

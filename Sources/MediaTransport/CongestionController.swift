@@ -4,16 +4,14 @@ import TandemBase
 /// Transport-wide congestion control for one transport (all streams of a bundle): stamps each
 /// outgoing RTP packet with the next transport-wide sequence number in the `transport-cc`
 /// header extension (draft-holmer-rmcat-transport-wide-cc-extensions-01 §2), remembers it, and
-/// feeds the peer's transport feedback and REMB into the bandwidth estimate.
+/// feeds the peer's transport feedback and REMB into the bandwidth estimate. A peer that
+/// negotiated only REMB still caps the estimate.
 public struct CongestionController: Sendable {
-    /// The negotiated `a=extmap` id of the transport-cc extension.
-    public let extensionID: UInt8
     public private(set) var estimator: BandwidthEstimator
     private var adapter = TransportFeedbackAdapter()
     private var nextSequenceNumber: UInt16
 
-    public init(extensionID: UInt8, firstSequenceNumber: UInt16 = 1, estimator: BandwidthEstimator.Configuration = .init()) {
-        self.extensionID = extensionID
+    public init(firstSequenceNumber: UInt16 = 1, estimator: BandwidthEstimator.Configuration = .init()) {
         nextSequenceNumber = firstSequenceNumber
         self.estimator = BandwidthEstimator(configuration: estimator)
     }
@@ -21,8 +19,9 @@ public struct CongestionController: Sendable {
     /// The bitrate all media together should stay under.
     public var targetBitrate: Int { estimator.targetBitrate }
 
-    /// Adds (or replaces) the transport-cc element of a packet about to be sent and records it.
-    public mutating func stamp(_ packet: inout RTPPacket, at now: Instant) throws(WireError) {
+    /// Adds (or replaces) the transport-cc element (the negotiated `a=extmap` id) of a packet about to
+    /// be sent and records it.
+    public mutating func stamp(_ packet: inout RTPPacket, extensionID: UInt8, at now: Instant) throws(WireError) {
         let sequence = nextSequenceNumber
         nextSequenceNumber &+= 1
         packet.extensions.removeAll { $0.id == extensionID }

@@ -91,7 +91,12 @@ public struct VideoReceiveStream: Sendable {
     /// What the decoder made of a frame this stream handed out: a picture that could not be
     /// shown calls for a key frame.
     public mutating func frameDecoded(shown: Bool) {
-        if !shown { keyframeRequester.request() }
+        if !shown { requestKeyframe() }
+    }
+
+    /// Asks the sender for a key frame (PLI or FIR, rate-limited), e.g. when a viewer joins or resizes.
+    public mutating func requestKeyframe() {
+        keyframeRequester.request()
     }
 
     public mutating func poll(at now: Instant) -> Output? {

@@ -12,13 +12,21 @@ public struct LinkImpairments: Sendable {
     public var duplication: Double
     /// Datagrams larger than this are dropped, as a path with this MTU would (IP fragmentation is not modelled).
     public var mtu: Int
+    /// A bottleneck: each sender's datagrams leave one after another at this many bits per second,
+    /// queueing behind each other (nil: no limit).
+    public var bitsPerSecond: Int?
+    /// The bottleneck queue drops a datagram that would wait longer than this (drop-tail).
+    public var maximumQueueingDelay: Duration
 
-    public init(delay: Duration = .milliseconds(1), jitter: Duration = .zero, loss: Double = 0, duplication: Double = 0, mtu: Int = 1500) {
+    public init(delay: Duration = .milliseconds(1), jitter: Duration = .zero, loss: Double = 0, duplication: Double = 0, mtu: Int = 1500,
+                bitsPerSecond: Int? = nil, maximumQueueingDelay: Duration = .milliseconds(500)) {
         self.delay = delay
         self.jitter = jitter
         self.loss = loss
         self.duplication = duplication
         self.mtu = mtu
+        self.bitsPerSecond = bitsPerSecond
+        self.maximumQueueingDelay = maximumQueueingDelay
     }
 
     public static let perfect = LinkImpairments()
@@ -42,6 +50,10 @@ public struct VirtualNetworkCounters: Sendable, Equatable {
     public var oversized = 0
     public var blocked = 0
     public var unroutable = 0
+    /// Dropped because the bottleneck queue was full.
+    public var queueOverflows = 0
+    /// The longest wait in a bottleneck queue since the counters were last reset.
+    public var worstQueueingDelay = Duration.zero
 }
 
 /// An in-memory network between sans-IO endpoints, on virtual time and a seeded generator,
@@ -57,6 +69,8 @@ public struct VirtualNetwork {
     private var random: SeededGenerator
     private var inFlight: [VirtualDatagram] = []
     private var sequence: UInt64 = 0
+    /// When each sender's bottleneck link finishes sending what it holds.
+    private var linkFreeAt: [TransportAddress: Instant] = [:]
 
     public init(impairments: LinkImpairments = .perfect, seed: UInt64 = 1) {
         self.impairments = impairments
@@ -69,6 +83,14 @@ public struct VirtualNetwork {
         if blockedAddresses.contains(from) || blockedAddresses.contains(to) { counters.blocked += 1; return }
         if let routable = routableAddresses, !routable.contains(to) { counters.unroutable += 1; return }
         if bytes.count > impairments.mtu { counters.oversized += 1; return }
+        var departure = now
+        if let rate = impairments.bitsPerSecond, rate > 0 {
+            let start = max(now, linkFreeAt[from] ?? now)
+            if start - now > impairments.maximumQueueingDelay { counters.queueOverflows += 1; return }
+            counters.worstQueueingDelay = max(counters.worstQueueingDelay, start - now)
+            departure = start + .nanoseconds(Int64(bytes.count) * 8 * 1_000_000_000 / Int64(rate))
+            linkFreeAt[from] = departure
+        }
         if Double.random(in: 0..<1, using: &random) < impairments.loss { counters.lost += 1; return }
         let copies = Double.random(in: 0..<1, using: &random) < impairments.duplication ? 2 : 1
         if copies == 2 { counters.duplicated += 1 }
@@ -78,7 +100,7 @@ public struct VirtualNetwork {
                 delay += .nanoseconds(Int64.random(in: 0..<impairments.jitter.nanoseconds, using: &random))
             }
             sequence += 1
-            inFlight.append(VirtualDatagram(bytes: bytes, from: from, to: to, deliverAt: now + delay, order: sequence))
+            inFlight.append(VirtualDatagram(bytes: bytes, from: from, to: to, deliverAt: departure + delay, order: sequence))
         }
     }
 
@@ -97,6 +119,9 @@ public struct VirtualNetwork {
         counters.delivered += due.count
         return due
     }
+
+    /// Starts the counters afresh (e.g. to measure queueing only once an estimate has settled).
+    public mutating func resetCounters() { counters = VirtualNetworkCounters() }
 
     /// Drops everything in flight (used when simulating a path change).
     public mutating func flush() { inFlight.removeAll() }

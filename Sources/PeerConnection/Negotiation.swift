@@ -70,8 +70,10 @@ enum Negotiation {
                 description.media.append(media)
                 continue
             }
-            if let id = section.midExtensionID {
-                media.append(SDPExtensionMap(id: id, uri: SupportedCodecs.midExtensionURI))
+            for (id, uri) in [(section.midExtensionID, SupportedCodecs.midExtensionURI),
+                              (section.transportCCExtensionID, SupportedCodecs.transportCCExtensionURI),
+                              (section.absSendTimeExtensionID, SupportedCodecs.absSendTimeExtensionURI)] {
+                if let id { media.append(SDPExtensionMap(id: id, uri: uri)) }
             }
             media.append(SDPAttribute(section.direction.rawValue))
             if section.sends { media.append(SDPMsid(streamId: section.streamID, trackId: section.trackID)) }
@@ -79,8 +81,13 @@ enum Negotiation {
             media.append(SDPAttribute("rtcp-rsize"))
             for codec in section.codecs { media.addCodec(codec) }
             if section.sends {
-                media.append(SDPSSRCAttribute(ssrc: section.localSSRC, name: "cname", value: section.cname))
-                media.append(SDPSSRCAttribute(ssrc: section.localSSRC, name: "msid", value: "\(section.streamID) \(section.trackID)"))
+                // RFC 5576 §4.2, RFC 4588 §8.6: the retransmission SSRC is tied to the media SSRC by FID.
+                let ssrcs = section.rtxPayloadType == nil ? [section.localSSRC] : [section.localSSRC, section.localRTXSSRC]
+                if ssrcs.count == 2 { media.append(SDPSSRCGroup(semantics: "FID", ssrcs: ssrcs)) }
+                for ssrc in ssrcs {
+                    media.append(SDPSSRCAttribute(ssrc: ssrc, name: "cname", value: section.cname))
+                    media.append(SDPSSRCAttribute(ssrc: ssrc, name: "msid", value: "\(section.streamID) \(section.trackID)"))
+                }
             }
             placeCandidates(&media, candidates, gatheringComplete, placed: &candidatesPlaced)
             description.media.append(media)
@@ -121,8 +128,7 @@ enum Negotiation {
                 section.rejectedProto = media.proto
                 section.rejectedFormats = media.formats
             } else {
-                section.midExtensionID = media.extensionMaps.first { $0.uri == SupportedCodecs.midExtensionURI }?.id
-                section.remoteSSRCs = media.ssrcs
+                section.adopt(remote: media)
             }
             sections.append(section)
         }
@@ -147,9 +153,9 @@ enum Negotiation {
             }
             let accepted = SupportedCodecs.accept(media.codecs, kind: sections[index].kind)
             guard !accepted.isEmpty else { throw .invalidDescription("the answer accepts no codec we offered in mid \(sections[index].mid)") }
+            guard accepted.contains(where: { !$0.isRTX }) else { throw .invalidDescription("the answer accepts only RTX in mid \(sections[index].mid)") }
             sections[index].codecs = accepted
-            sections[index].midExtensionID = media.extensionMaps.first { $0.uri == SupportedCodecs.midExtensionURI }?.id
-            sections[index].remoteSSRCs = media.ssrcs
+            sections[index].adopt(remote: media)
             if let direction = media.direction { sections[index].direction = direction.reversed }
         }
     }

@@ -1,3 +1,4 @@
+import MediaTransport
 import RTP
 import SRTP
 import TandemBase
@@ -5,38 +6,52 @@ import TandemBase
 /// The Peer's media plane: RTP out and in on negotiated sections, RTCP reports, feedback and BYE
 /// (RFC 3550, RFC 4585), all over the SRTP session the DTLS handshake keyed.
 extension Peer {
-    /// Sends an RTP packet on `mid`: the Peer sets its SSRC and the negotiated header extensions.
+    /// Sends an RTP packet on the audio section `mid`: the Peer sets its SSRC and the negotiated header
+    /// extensions. Video goes through `sendVideoFrame`, which packetizes, paces and retransmits.
     public func sendRTP(_ packet: RTPPacket, mid: String, at now: Instant) throws(PeerError) {
         guard let index = sections.firstIndex(where: { $0.mid == mid }) else { throw .unknownMid(mid) }
         guard sections[index].sends else { throw .invalidState("mid \(mid) does not send") }
-        guard let srtp, connectionState == .connected else { throw .notConnected }
+        guard sections[index].kind == .audio else { throw .invalidState("mid \(mid) is video: send frames with sendVideoFrame") }
+        guard srtp != nil, connectionState == .connected else { throw .notConnected }
         var outgoing = packet
         outgoing.ssrc = sections[index].localSSRC
+        try transmitRTP(outgoing, section: index, at: now)
+    }
+
+    /// Adds the negotiated header extensions (mid, transport-wide sequence number, abs-send-time) to a
+    /// packet of section `index`, protects it and sends it on the selected pair.
+    func transmitRTP(_ packet: RTPPacket, section index: Int, at now: Instant) throws(PeerError) {
+        guard let srtp else { throw .notConnected }
+        var outgoing = packet
         outgoing.extensions = []
-        if let id = sections[index].midExtensionID, let element = try? RTPHeaderExtension(id: UInt8(truncatingIfNeeded: id), data: Array(mid.utf8)) {
-            outgoing.extensions = [element]
+        let section = sections[index]
+        if let id = section.midExtensionID, let element = try? RTPHeaderExtension(id: UInt8(truncatingIfNeeded: id), data: Array(section.mid.utf8)) {
+            outgoing.extensions.append(element)
+        }
+        if let id = section.absSendTimeExtensionID, let element = try? RTPHeaderExtension(id: UInt8(truncatingIfNeeded: id), data: Self.absSendTime(at: now)) {
+            outgoing.extensions.append(element)
+        }
+        if let id = section.transportCCExtensionID {
+            try? congestion.stamp(&outgoing, extensionID: UInt8(truncatingIfNeeded: id), at: now)
         }
         var datagram = outgoing.serialize(spareCapacity: SRTPSession.maximumTrailerLength)
         do { try srtp.protectRTP(&datagram) } catch { throw .invalidState("SRTP could not protect the packet: \(error)") }
-        sections[index].sendStatistics.record(outgoing, at: now)
+        if outgoing.ssrc == section.localSSRC { sections[index].sendStatistics.record(outgoing, at: now) }
         counters.rtpPacketsSent += 1
         sendOnTransport(datagram)
     }
 
-    /// Sends feedback about the stream received on `mid` (its media SSRC is filled in here).
-    public func sendFeedback(_ feedback: RTCPFeedback, mid: String, at now: Instant) throws(PeerError) {
-        guard let section = sections.first(where: { $0.mid == mid }) else { throw .unknownMid(mid) }
-        guard let srtp, connectionState == .connected else { throw .notConnected }
-        guard let mediaSSRC = section.receiveStatistics.keys.first ?? section.remoteSSRCs.first else { return }
-        var outgoing = feedback
-        outgoing.senderSSRC = section.localSSRC
-        outgoing.mediaSSRC = mediaSSRC
-        if var entries = outgoing.fullIntraRequestEntries {
-            for i in entries.indices { entries[i].ssrc = mediaSSRC }
-            outgoing = .fullIntraRequest(senderSSRC: section.localSSRC, entries: entries)
-        }
-        // RFC 5506 §5: with rtcp-rsize a feedback packet may travel alone (both sides offer it).
-        guard let protected = try? srtp.protectRTCP(RTCPPacket.serializeCompound([.feedback(outgoing)])) else { return }
+    /// abs-send-time: seconds in 6.18 fixed point, 24 bits, wrapping every 64 s (libwebrtc's
+    /// http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time). Any steady clock will do.
+    static func absSendTime(at now: Instant) -> [UInt8] {
+        let value = UInt32(truncatingIfNeeded: (Int64(now.nanoseconds) << 18) / 1_000_000_000) & 0xFF_FFFF
+        return [UInt8(value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+    }
+
+    /// Sends RTCP feedback alone in its packet (RFC 5506 §5: both sides negotiate rtcp-rsize).
+    func sendRTCPFeedback(_ feedback: RTCPFeedback) {
+        guard let srtp, let protected = try? srtp.protectRTCP(RTCPPacket.serializeCompound([.feedback(feedback)])) else { return }
+        counters.rtcpPacketsSent += 1
         sendOnTransport(protected)
     }
 
@@ -49,13 +64,28 @@ extension Peer {
             return
         }
         guard let index = sectionIndex(for: packet) else { counters.datagramsDropped += 1; return }
+        counters.rtpPacketsReceived += 1
+        if let id = sections[index].transportCCExtensionID,
+           let number = TransportSequenceNumberExtension.sequenceNumber(in: packet, id: UInt8(truncatingIfNeeded: id)) {
+            noteTransportSequenceNumber(number, ssrc: packet.ssrc, at: now)
+        }
+        // Retransmissions (RFC 4588) repeat the media stream: they stay out of its reception statistics.
+        let isRetransmission = sections[index].rtxPayloadType == packet.payloadType
+        if !isRetransmission { recordReception(packet, section: index, at: now) }
+        if sections[index].kind == .video {
+            receiveVideo(packet, section: index, isRetransmission: isRetransmission, at: now)
+        } else {
+            emit(.rtp(mid: sections[index].mid, packet: packet))
+        }
+    }
+
+    /// Reception statistics per remote SSRC, for report blocks (RFC 3550 §6.4.1, appendix A.3).
+    func recordReception(_ packet: RTPPacket, section index: Int, at now: Instant) {
         if sections[index].receiveStatistics[packet.ssrc] == nil {
             sections[index].receiveStatistics[packet.ssrc] = RTPReceiveStatistics(ssrc: packet.ssrc, clockRate: sections[index].clockRate(payloadType: packet.payloadType))
             if !sections[index].remoteSSRCs.contains(packet.ssrc) { sections[index].remoteSSRCs.append(packet.ssrc) }
         }
         _ = sections[index].receiveStatistics[packet.ssrc]?.record(sequenceNumber: packet.sequenceNumber, rtpTimestamp: packet.timestamp, arrival: now)
-        counters.rtpPacketsReceived += 1
-        emit(.rtp(mid: sections[index].mid, packet: packet))
     }
 
     /// Which section an RTP packet belongs to: by SSRC, then by the mid header extension, then by a
@@ -91,11 +121,7 @@ extension Peer {
             case let .goodbye(goodbye):
                 counters.goodbyesReceived += goodbye.ssrcs.count
             case let .feedback(feedback):
-                // FIR names its target in the FCI; its media SSRC field is 0 (RFC 5104 §4.3.1.2).
-                let target = feedback.fullIntraRequestEntries?.first?.ssrc ?? feedback.mediaSSRC
-                if let section = sections.first(where: { $0.localSSRC == target }) {
-                    emit(.feedback(mid: section.mid, feedback))
-                }
+                handleFeedback(feedback, at: now)
             default:
                 break
             }
@@ -105,7 +131,7 @@ extension Peer {
     /// Round-trip time from report blocks about our streams (RFC 3550 §6.4.1).
     func noteReportBlocks(_ blocks: [RTCPReportBlock], at now: Instant) {
         for block in blocks where sections.contains(where: { $0.localSSRC == block.ssrc }) {
-            if let rtt = RoundTripTime.compute(reportBlock: block, arrival: ntpTime(at: now)) { roundTripTime = rtt }
+            if let rtt = RoundTripTime.compute(reportBlock: block, arrival: ntpTime(at: now)) { updateRoundTripTime(rtt) }
         }
     }
 

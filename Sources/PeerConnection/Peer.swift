@@ -1,6 +1,7 @@
 import DataChannel
 import DTLS
 import ICE
+import MediaTransport
 import RTP
 import SDP
 import SRTP
@@ -50,6 +51,11 @@ public final class Peer {
     var roundTripTime: Duration?
     var counters = PeerCounters()
     let dataChannels: DataChannelEndpoint
+    /// Transport-wide congestion control over everything this Peer sends, and the feedback it owes the
+    /// remote sender (the video plane, `Peer+Video.swift`).
+    var congestion: CongestionController
+    var transportFeedback: TransportFeedbackGenerator?
+    var announcedTargetBitrate: Int?
 
     var outputs: [PeerOutput] = []
     var outputIndex = 0
@@ -66,6 +72,7 @@ public final class Peer {
         // Built now, off the connection's critical path (like a browser's RTCPeerConnection constructor).
         dtlsContext = try DTLSContext(certificate: self.certificate, srtpProfiles: configuration.srtpProfiles)
         dataChannels = DataChannelEndpoint(configuration: configuration.sctp)
+        congestion = CongestionController(estimator: configuration.bandwidth)
         var generator = SharedRandomGenerator(generator)
         localCredentials = ICECredentials(ufrag: RandomToken.make(8, using: &generator), pwd: RandomToken.make(24, using: &generator))
         sessionID = UInt64.random(in: 1...(UInt64(1) << 62), using: &generator)
@@ -81,7 +88,7 @@ public final class Peer {
         guard !negotiated, signalingState == .stable else { throw .invalidState("adding media after the first negotiation is not supported yet") }
         let mid = String(sections.count)
         var section = MediaSection(mid: mid, kind: kind, direction: direction, codecs: SupportedCodecs.local(for: kind), random: &random)
-        section.midExtensionID = 1
+        section.useLocalExtensions()
         sections.append(section)
         return mid
     }
@@ -321,6 +328,7 @@ public final class Peer {
             drainDTLS(at: now)
         }
         if let nextRTCP, nextRTCP <= now { sendReports(at: now) }
+        if srtp != nil { handleVideoTimeout(at: now) }
         if let deadline = dataChannels.pollTimeout(), deadline <= now {
             dataChannels.handleTimeout(at: now)
             drainDataChannels()
@@ -341,6 +349,7 @@ public final class Peer {
     public func pollTimeout() -> Instant? {
         guard connectionState != .closed else { return nil }
         return ice?.pollTimeout().earliest(dtls?.pollTimeout()).earliest(nextRTCP).earliest(dataChannels.pollTimeout())
+            .earliest(srtp == nil ? nil : videoTimeout)
     }
 
     func emit(_ event: PeerEvent) { outputs.append(.event(event)) }
@@ -394,6 +403,7 @@ public final class Peer {
                     srtpProfile = info.srtpProfile
                     dtlsState = .connected
                     nextRTCP = now + configuration.rtcpInterval / 2
+                    startVideo(at: now)
                     startDataChannels(at: now)
                 } catch {
                     dtlsState = .failed

@@ -1,6 +1,7 @@
 import DataChannel
 import DTLS
 import ICE
+import MediaTransport
 import RTP
 import SCTP
 import SRTP
@@ -21,16 +22,24 @@ public struct PeerConfiguration: Sendable {
     public var rtcpInterval: Duration = .seconds(1)
     /// The wall-clock time (since the Unix epoch) at `Instant.zero`, for NTP timestamps in sender reports.
     public var wallClockAtZero: Duration = .zero
+    /// The bandwidth estimator's start, floor and ceiling (bits per second) for the media this Peer sends.
+    public var bandwidth = BandwidthEstimator.Configuration(initialBitrate: 1_500_000, minBitrate: 100_000, maxBitrate: 15_000_000)
+    /// The pacer sends at this multiple of the estimate, so that a key frame is spread over a few frame
+    /// intervals instead of bursting, and ordinary frames do not queue (libwebrtc uses 2.5).
+    public var pacingFactor = 2.5
     /// The SCTP association under data channels; `maxMessageSize` is announced as `a=max-message-size`.
     /// Two defaults differ from plain SCTP, both for input and chat that must not queue behind a bulk
     /// transfer on another channel: I-DATA is offered (RFC 8260: fragments of different streams
     /// interleave; used only when the peer offers it too, which browsers and aiortc do not yet), and at
     /// most 256 KiB is in flight, since everything in flight is queued ahead of a new message. The cap
     /// bounds one association's bulk throughput to 256 KiB per round trip (about 5 MB/s at 50 ms).
+    /// Retransmission timers back off to at most 3 s, so chat and input recover within seconds of a lossy
+    /// spell rather than after a minute.
     public var sctp: SCTPConfiguration = {
         var sctp = SCTPConfiguration()
         sctp.enableMessageInterleaving = true
         sctp.maxCongestionWindow = 256 * 1024
+        sctp.maxTimerBackoff = .seconds(3)
         return sctp
     }()
 
@@ -52,10 +61,16 @@ public enum PeerEvent: Sendable {
     case connectionStateChanged(PeerConnectionState)
     /// The connection failed; the reason is a sentence for logs and users (e.g. fingerprint mismatch).
     case failure(String)
-    /// An RTP packet arrived (decrypted) for the media section `mid`.
+    /// An RTP packet arrived (decrypted) for the audio section `mid`.
     case rtp(mid: String, packet: RTPPacket)
-    /// RTCP feedback arrived about what this Peer sends on `mid` (NACK, PLI, FIR).
-    case feedback(mid: String, RTCPFeedback)
+    /// A complete VP8 frame whose references arrived intact, for the video section `mid`: decode it and
+    /// report the result with `videoFrameDecoded(mid:shown:at:)`.
+    case videoFrame(mid: String, VP8Frame)
+    /// The receiver of what this Peer sends on `mid` asked for a key frame (PLI or FIR, RFC 5104 §3.5.1):
+    /// make the next frame one.
+    case keyframeRequested(mid: String)
+    /// The bandwidth estimate (bits per second) for all media together changed: encoders follow it.
+    case targetBitrateChanged(Int)
     /// A data channel opened, closed, received a message or drained its buffer.
     case dataChannel(DataChannelEvent)
 }

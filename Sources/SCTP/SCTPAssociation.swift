@@ -232,9 +232,10 @@ public final class SCTPAssociation {
         return true
     }
 
-    /// Exponential backoff of the RTO after a timer expiry (§6.3.3 E2).
+    /// Exponential backoff of the RTO after a timer expiry (§6.3.3 E2), up to `maxTimerBackoff`.
     func backOffRTO() {
-        rto = min(rto * 2, configuration.maxRTO)
+        let ceiling = min(configuration.maxTimerBackoff ?? configuration.maxRTO, configuration.maxRTO)
+        rto = max(rto, min(rto * 2, ceiling))
     }
 
     /// RTO from a new round-trip measurement (§6.3.1).

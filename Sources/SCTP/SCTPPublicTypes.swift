@@ -17,6 +17,11 @@ public struct SCTPConfiguration: Sendable {
     public var initialRTO: Duration = .milliseconds(1000)
     public var minRTO: Duration = .milliseconds(200)
     public var maxRTO: Duration = .milliseconds(60_000)
+    /// Upper bound on the RTO after exponential backoff (§6.3.3 E2), or nil for `maxRTO`. A measured
+    /// RTO above it is kept. On a lossy path a run of lost retransmissions otherwise doubles the timer
+    /// towards a minute, which an interactive session cannot wait; a lower bound retries sooner, and
+    /// `maxRetransmitsBeforeAbort` still ends an association whose peer is gone.
+    public var maxTimerBackoff: Duration?
     public var delayedAckTimeout: Duration = .milliseconds(200)
     /// Association.Max.Retrans (also bounds INIT and COOKIE ECHO retransmissions, Max.Init.Retransmits).
     public var maxRetransmitsBeforeAbort: Int = 10

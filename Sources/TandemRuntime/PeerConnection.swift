@@ -1,5 +1,6 @@
 import DataChannel
 import DTLS
+import MediaTransport
 import NIOCore
 import NIOPosix
 import PeerConnection
@@ -33,14 +34,25 @@ public final class PeerConnection: Sendable {
         public var packet: RTPPacket
     }
 
+    public struct IncomingVideoFrame: Sendable {
+        public var mid: String
+        public var frame: VP8Frame
+    }
+
     private let eventLoop: any EventLoop
     let state: NIOLoopBoundBox<LoopState>
 
     /// Local candidates as they are gathered (trickle ICE); the stream ends when gathering completes.
     public let localCandidates: AsyncStream<String>
     public let connectionStates: AsyncStream<PeerConnectionState>
+    /// RTP packets of audio sections.
     public let incomingRTP: AsyncStream<IncomingRTP>
-    public let feedback: AsyncStream<(mid: String, RTCPFeedback)>
+    /// Complete VP8 frames with intact references (decode each, then call `videoFrameDecoded`).
+    public let incomingVideoFrames: AsyncStream<IncomingVideoFrame>
+    /// Mids whose remote receiver asked for a key frame: make the next frame sent there one.
+    public let keyframeRequests: AsyncStream<String>
+    /// The bandwidth estimate for everything sent (bits per second), as it moves: encoders follow it.
+    public let targetBitrates: AsyncStream<Int>
     /// Channels the remote side opened in-band (DCEP, RFC 8832), as W3C's `datachannel` event.
     public let incomingDataChannels: AsyncStream<DataChannel>
 
@@ -50,7 +62,9 @@ public final class PeerConnection: Sendable {
         self.localCandidates = streams.candidates
         self.connectionStates = streams.states
         self.incomingRTP = streams.rtp
-        self.feedback = streams.feedback
+        self.incomingVideoFrames = streams.videoFrames
+        self.keyframeRequests = streams.keyframeRequests
+        self.targetBitrates = streams.targetBitrates
         self.incomingDataChannels = streams.dataChannels
     }
 
@@ -178,14 +192,27 @@ public final class PeerConnection: Sendable {
         try await run { try $0.peer.payloadType(for: codec, mid: mid) }
     }
 
-    /// Sends an RTP packet on media section `mid` (the Peer sets the SSRC and negotiated header extensions).
+    /// Sends an RTP packet on audio section `mid` (the Peer sets the SSRC and negotiated header extensions).
     public func send(_ packet: RTPPacket, mid: String) {
         onLoop { state in try? state.peer.sendRTP(packet, mid: mid, at: .now) }
     }
 
-    /// Sends RTCP feedback (NACK, PLI, FIR) about what the remote side sends on `mid`.
-    public func send(feedback: RTCPFeedback, mid: String) {
-        onLoop { state in try? state.peer.sendFeedback(feedback, mid: mid, at: .now) }
+    /// Queues an encoded VP8 frame on video section `mid`; the Peer packetizes and paces it. Frames
+    /// given before the connection is up are dropped (the encoder's next key frame starts the stream).
+    public func sendVideoFrame(_ frame: [UInt8], rtpTimestamp: UInt32, isKeyframe: Bool, mid: String) {
+        onLoop { state in
+            try? state.peer.sendVideoFrame(frame, rtpTimestamp: rtpTimestamp, isKeyframe: isKeyframe, mid: mid, at: .now)
+        }
+    }
+
+    /// Asks the remote sender of `mid` for a key frame.
+    public func requestKeyframe(mid: String) {
+        onLoop { state in try? state.peer.requestKeyframe(mid: mid, at: .now) }
+    }
+
+    /// What the decoder made of a frame from `incomingVideoFrames` (false asks the sender for a key frame).
+    public func videoFrameDecoded(mid: String, shown: Bool) {
+        onLoop { state in state.peer.videoFrameDecoded(mid: mid, shown: shown, at: .now) }
     }
 
     public func stats() async throws -> PeerStats {
@@ -283,8 +310,12 @@ private struct Streams: Sendable {
     let stateSink: AsyncStream<PeerConnectionState>.Continuation
     let rtp: AsyncStream<PeerConnection.IncomingRTP>
     let rtpSink: AsyncStream<PeerConnection.IncomingRTP>.Continuation
-    let feedback: AsyncStream<(mid: String, RTCPFeedback)>
-    let feedbackSink: AsyncStream<(mid: String, RTCPFeedback)>.Continuation
+    let videoFrames: AsyncStream<PeerConnection.IncomingVideoFrame>
+    let videoFrameSink: AsyncStream<PeerConnection.IncomingVideoFrame>.Continuation
+    let keyframeRequests: AsyncStream<String>
+    let keyframeRequestSink: AsyncStream<String>.Continuation
+    let targetBitrates: AsyncStream<Int>
+    let targetBitrateSink: AsyncStream<Int>.Continuation
     let dataChannels: AsyncStream<DataChannel>
     let dataChannelSink: AsyncStream<DataChannel>.Continuation
 
@@ -293,7 +324,11 @@ private struct Streams: Sendable {
         (candidates, candidateSink) = AsyncStream.makeStream()
         (states, stateSink) = AsyncStream.makeStream()
         (rtp, rtpSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
-        (feedback, feedbackSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
+        // A consumer that falls behind loses the oldest frames (the jitter buffer's order is kept) and
+        // sees only the latest estimate; requests fold into one.
+        (videoFrames, videoFrameSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
+        (keyframeRequests, keyframeRequestSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(16))
+        (targetBitrates, targetBitrateSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 }
 
@@ -339,8 +374,12 @@ final class LoopState {
             failureReason = reason
         case let .rtp(mid, packet):
             streams.rtpSink.yield(PeerConnection.IncomingRTP(mid: mid, packet: packet))
-        case let .feedback(mid, feedback):
-            streams.feedbackSink.yield((mid, feedback))
+        case let .videoFrame(mid, frame):
+            streams.videoFrameSink.yield(PeerConnection.IncomingVideoFrame(mid: mid, frame: frame))
+        case let .keyframeRequested(mid):
+            streams.keyframeRequestSink.yield(mid)
+        case let .targetBitrateChanged(bitrate):
+            streams.targetBitrateSink.yield(bitrate)
         case let .dataChannel(event):
             dispatch(event)
         }
@@ -382,7 +421,9 @@ final class LoopState {
         streams.candidateSink.finish()
         streams.stateSink.finish()
         streams.rtpSink.finish()
-        streams.feedbackSink.finish()
+        streams.videoFrameSink.finish()
+        streams.keyframeRequestSink.finish()
+        streams.targetBitrateSink.finish()
         streams.dataChannelSink.finish()
         for sinks in channelSinks.values { sinks.finish() }
         channelSinks = [:]

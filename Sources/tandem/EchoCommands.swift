@@ -2,6 +2,7 @@ import ArgumentParser
 import EchoPeer
 import Foundation
 import DTLS
+import Media
 import TandemBase
 
 struct EchoCommand: AsyncParsableCommand {
@@ -38,17 +39,26 @@ struct EchoCommand: AsyncParsableCommand {
 struct EchoClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echo-client",
-        abstract: "Offer to an echo-test server, send VP8 video and data-channel messages, check the echo and print figures as JSON."
+        abstract: "Offer to an echo-test server, send VP8 video, an Opus tone and data-channel messages, check the echo and print figures as JSON."
     )
 
     @Option(help: "The echo server's offer URL.")
     var url = "http://127.0.0.1:8080/offer"
 
-    @Option(help: "How long to send video, in seconds.")
+    @Option(help: "How long to send media, in seconds.")
     var seconds: Double = 3
 
-    @Option(help: "A VP8 IVF file to send (default: the clip shipped with the tests).")
+    @Option(help: "Size of the synthetic screen that is encoded and sent, WIDTHxHEIGHT (width at least 320).")
+    var size = "640x360"
+
+    @Option(help: "What the synthetic screen shows: \(SyntheticScreen.Content.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var content: SyntheticScreen.Content = .scrolling
+
+    @Option(help: "Send the frames of this VP8 IVF file instead of the synthetic screen.")
     var ivf: String?
+
+    @Flag(help: "Also send an Opus test tone (440 Hz) on an audio section and check its echo.")
+    var audio = false
 
     @Flag(help: "Gather ICE candidates on every interface, not only loopback.")
     var allInterfaces = false
@@ -62,24 +72,36 @@ struct EchoClientCommand: AsyncParsableCommand {
     @Option(help: "Messages to send on each data channel.")
     var dataChannelMessages = 20
 
-    @Flag(help: "Send no video: a data-channel-only session.")
+    @Flag(help: "Send no video.")
     var noVideo = false
 
     mutating func validate() throws {
         guard (0...3).contains(dataChannels), dataChannelMessages > 0 else { throw ValidationError("--data-channels takes 0 to 3 and --data-channel-messages a positive count") }
-        guard !noVideo || dataChannels > 0 else { throw ValidationError("--no-video needs --data-channels") }
+        guard !noVideo || dataChannels > 0 || audio else { throw ValidationError("--no-video needs --audio or --data-channels") }
+        guard let dimensions = Self.dimensions(size), dimensions.width >= FrameStamp.minimumWidth, dimensions.height >= 32 else {
+            throw ValidationError("--size takes WIDTHxHEIGHT with a width of at least \(FrameStamp.minimumWidth), e.g. 1280x720")
+        }
+    }
+
+    static func dimensions(_ text: String) -> (width: Int, height: Int)? {
+        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+        return parts.count == 2 ? (parts[0], parts[1]) : nil
     }
 
     mutating func run() async throws {
-        let path = ivf ?? DefaultClip.path
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read the IVF file \(path)")
-        }
-        var options = EchoClient.Options(ivf: Array(data))
+        var options = EchoClient.Options()
         options.url = url
         options.seconds = seconds
         options.connection.interfaces = allInterfaces ? .all : .loopback
-        options.video = !noVideo
+        if noVideo {
+            options.video = .none
+        } else if let ivf {
+            guard let data = FileManager.default.contents(atPath: ivf) else { throw ValidationError("cannot read the IVF file \(ivf)") }
+            options.video = .ivf(Array(data))
+        } else if let dimensions = Self.dimensions(size) {
+            options.video = .synthetic(width: dimensions.width, height: dimensions.height, content: content)
+        }
+        options.audio = audio
         options.dataChannels = dataChannels
         options.dataChannelMessages = dataChannelMessages
         let report = try await EchoClient.run(options)
@@ -90,6 +112,8 @@ struct EchoClientCommand: AsyncParsableCommand {
     }
 }
 
+extension SyntheticScreen.Content: ExpressibleByArgument {}
+
 enum DTLSRoleOption: String, ExpressibleByArgument, CaseIterable {
     case client, server
 
@@ -99,21 +123,6 @@ enum DTLSRoleOption: String, ExpressibleByArgument, CaseIterable {
 /// Writes a line to standard output at once (no buffering), for scripts waiting on it.
 func printLine(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}
-
-/// The VP8 clip committed with the tests, found relative to the working directory or the executable.
-enum DefaultClip {
-    static let relative = "Tests/EngineTests/Fixtures/clip-320x240.ivf"
-
-    static var path: String {
-        let candidates = [relative] + [CommandLine.arguments[0]].map { executable in
-            // .build/<triple>/<config>/tandem → the package root is three levels up.
-            var url = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
-            for _ in 0..<4 { url.deleteLastPathComponent() }
-            return url.appendingPathComponent(relative).path
-        }
-        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? relative
-    }
 }
 
 /// Returns when the process receives SIGINT or SIGTERM.

@@ -81,12 +81,12 @@ private func at(_ milliseconds: Int64) -> Instant { .zero + .milliseconds(millis
     }
 
     @Test func congestionControllerStampsPacketsAndFollowsFeedback() throws {
-        var controller = CongestionController(extensionID: 3, firstSequenceNumber: 7,
+        var controller = CongestionController(firstSequenceNumber: 7,
                                               estimator: .init(initialBitrate: 1_000_000))
         var generator = TransportFeedbackGenerator(senderSSRC: 9, mediaSSRC: 5)
         for index in 0..<50 {
             var packet = RTPPacket(payloadType: 96, sequenceNumber: UInt16(index), timestamp: 0, ssrc: 5, payload: [UInt8](repeating: 0, count: 1000))
-            try controller.stamp(&packet, at: at(Int64(index) * 10))
+            try controller.stamp(&packet, extensionID: 3, at: at(Int64(index) * 10))
             let parsed = try RTPPacket.parse(packet.serialize())
             let number = try #require(TransportSequenceNumberExtension.sequenceNumber(in: parsed, id: 3))
             #expect(number == UInt16(7 + index))

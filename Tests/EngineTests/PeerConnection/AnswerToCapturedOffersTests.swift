@@ -7,10 +7,10 @@ import Testing
 /// JSEP answers (RFC 8829 §5.3.1) to offers captured from Chromium 156 and aiortc 1.16.0.
 @Suite struct AnswerToCapturedOffersTests {
     @Test(arguments: [
-        ("chromium-offer-video-data.sdp", UInt8(96)),
-        ("aiortc-offer-video-data.sdp", UInt8(97)),
+        ("chromium-offer-video-data.sdp", UInt8(96), UInt8(97)),
+        ("aiortc-offer-video-data.sdp", UInt8(97), UInt8(98)),
     ])
-    func answersVideoAndDataChannels(fixture: String, vp8PayloadType: UInt8) throws {
+    func answersVideoAndDataChannels(fixture: String, vp8PayloadType: UInt8, rtxPayloadType: UInt8) throws {
         let offer = try SessionDescription(parsing: SDPFixtures.text(fixture))
         let peer = try Peer(configuration: PeerConfiguration(), certificate: DTLSCertificate(), random: SeededGenerator(seed: 3))
         try peer.setRemoteDescription(offer, type: .offer, at: .zero)
@@ -19,8 +19,18 @@ import Testing
         #expect(answer.media.map(\.mid) == offer.media.map(\.mid), "one answer section per offered section, same order")
         let video = try #require(answer.media.first { $0.kind == "video" })
         #expect(!video.isRejected)
-        #expect(video.codecs.map(\.payloadType) == [vp8PayloadType], "VP8 kept with the offerer's payload type")
+        #expect(video.codecs.map(\.payloadType) == [vp8PayloadType, rtxPayloadType], "VP8 and its RTX kept with the offerer's payload types")
+        #expect(video.codec(named: "rtx")?.parameter("apt") == String(vp8PayloadType), "RTX for VP8 (RFC 4588 §8.6)")
         #expect(video.codec(named: "VP8")?.feedback.contains { $0.type == "nack" && $0.parameter == "pli" } == true)
+        // Our send SSRC and its retransmission SSRC, tied by FID (RFC 5576 §4.2).
+        let fid = try #require(video.ssrcGroups.first { $0.semantics == "FID" })
+        #expect(fid.ssrcs.count == 2 && Set(fid.ssrcs) == Set(video.ssrcs))
+        // Header extensions are kept with the offerer's ids when we support them (RFC 8285 §6).
+        let offeredVideo = try #require(offer.media.first { $0.kind == "video" })
+        for uri in ["urn:ietf:params:rtp-hdrext:sdes:mid", "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"] {
+            #expect(video.extensionMaps.first { $0.uri == uri }?.id == offeredVideo.extensionMaps.first { $0.uri == uri }?.id, "\(uri)")
+        }
+        #expect(video.extensionMaps.allSatisfy { map in offeredVideo.extensionMaps.contains { $0.uri == map.uri && $0.id == map.id } })
         #expect(video.rtcpMux)
         #expect(video.setup == .active, "the answerer is the DTLS client (RFC 8842 §5.3)")
         #expect(video.fingerprints.first?.bytes.count == 32)

@@ -38,7 +38,7 @@ import Testing
 
     @Test func dataOnlySessionNegotiatesTheApplicationSection() throws {
         let pair = try PeerPair()
-        let ids = try pair.negotiate(video: false, channels: [("only", DataChannelOptions())])
+        let ids = try pair.negotiate(media: nil, channels: [("only", DataChannelOptions())])
         let offer = try #require(pair.offerer.localDescription?.1)
         let section = try #require(offer.media.first)
         #expect(section.kind == "application")
@@ -83,7 +83,7 @@ import Testing
     func reliableOrderedChannelsDeliverEveryMessageOnceAndInOrderUnderLoss(loss: Double) throws {
         let impairments = LinkImpairments(delay: .milliseconds(10), jitter: .milliseconds(8), loss: loss, duplication: 0.05)
         let pair = try PeerPair(impairments: impairments, seed: 21)
-        let ids = try pair.negotiate(video: false, channels: [("bulk", DataChannelOptions())])
+        let ids = try pair.negotiate(media: nil, channels: [("bulk", DataChannelOptions())])
         #expect(pair.run(for: .seconds(30)) { pair.isOpen(.offerer, ids[0]) && !pair.remoteOpened(.answerer).isEmpty })
         let remote = try #require(pair.remoteOpened(.answerer).first)
         var random = SeededGenerator(seed: 5)
@@ -98,13 +98,14 @@ import Testing
         let identical = received == sent  // compared as one Bool: a failure would print megabytes
         #expect(identical)
         // Once everything is acknowledged nothing stays buffered (W3C bufferedAmount returns to 0).
-        #expect(pair.run(for: .seconds(30)) { pair.offerer.bufferedAmount(of: ids[0]) == 0 })
+        let drainStart = pair.now
+        #expect(pair.run(for: .seconds(30)) { pair.offerer.bufferedAmount(of: ids[0]) == 0 }, "buffered \(pair.offerer.bufferedAmount(of: ids[0])) after \(pair.now - drainStart); SCTP \(String(describing: pair.offerer.sctpStatistics)) answerer \(String(describing: pair.answerer.sctpStatistics))")
         #expect(pair.bothConnected)
     }
 
     @Test func unorderedAndPartiallyReliableChannelsRespectTheirSettingsUnderLoss() throws {
         let pair = try PeerPair(impairments: LinkImpairments(delay: .milliseconds(10), jitter: .milliseconds(8), loss: 0.2), seed: 3)
-        let ids = try pair.negotiate(video: false, channels: [
+        let ids = try pair.negotiate(media: nil, channels: [
             ("unreliable", DataChannelOptions(ordered: false, reliability: .maxRetransmits(0))),
             ("timed", DataChannelOptions(ordered: true, reliability: .maxPacketLifeTime(.milliseconds(50)))),
             ("reliable", DataChannelOptions()),
@@ -136,7 +137,7 @@ import Testing
 
     @Test func sixtyFourChannelsOpenAtOnce() throws {
         let pair = try PeerPair()
-        let ids = try pair.negotiate(video: false, channels: (0..<64).map { ("channel-\($0)", DataChannelOptions()) })
+        let ids = try pair.negotiate(media: nil, channels: (0..<64).map { ("channel-\($0)", DataChannelOptions()) })
         #expect(pair.run(for: .seconds(10)) { pair.remoteOpened(.answerer).count == 64 })
         #expect(Set(pair.remoteOpened(.answerer).compactMap(\.streamID)).count == 64)
         for (index, id) in ids.enumerated() { try pair.offerer.send(.string("hello \(index)"), on: id, at: pair.now) }

@@ -22,6 +22,11 @@ final class PeerPair {
     private(set) var sent: [(side: Side, bytes: [UInt8])] = []
     /// Rewrites the answer before the offerer sees it (fingerprint tampering).
     var tamperAnswer: ((inout SessionDescription) -> Void)?
+    /// Sees each event as it comes out of a Peer; it may call that Peer back (e.g. decode a frame and
+    /// report the result) and what that puts out is drained in the same pump.
+    var onEvent: ((Side, PeerEvent) -> Void)?
+    /// Keep every event in `events` (off for long media runs, whose frames would pile up).
+    var recordsEvents = true
     private(set) var mid = ""
 
     init(impairments: LinkImpairments = .perfect, seed: UInt64 = 7,
@@ -37,11 +42,11 @@ final class PeerPair {
 
     func peer(_ side: Side) -> Peer { side == .offerer ? offerer : answerer }
 
-    /// Offer (one video section, and a data-channel section when `channels` is not empty) → answer,
-    /// trickling candidates as they are gathered. Returns the offerer's channels, in order.
+    /// Offer (one media section of `media`'s kind, and a data-channel section when `channels` is not
+    /// empty) → answer, trickling candidates as they are gathered. Returns the offerer's channels, in order.
     @discardableResult
-    func negotiate(video: Bool = true, channels: [(label: String, options: DataChannelOptions)] = []) throws -> [DataChannelID] {
-        if video { mid = try offerer.addTransceiver(.video) }
+    func negotiate(media: MediaKind? = .audio, channels: [(label: String, options: DataChannelOptions)] = []) throws -> [DataChannelID] {
+        if let media { mid = try offerer.addTransceiver(media) }
         let ids = try channels.map { try offerer.createDataChannel(label: $0.label, options: $0.options, at: now) }
         let offer = try offerer.createOffer()
         try offerer.setLocalDescription(offer, type: .offer, at: now)
@@ -82,7 +87,8 @@ final class PeerPair {
                         sent.append((side, bytes))
                         network.send(bytes, from: from, to: to, at: now)
                     case let .event(event):
-                        events.append((side, event, now))
+                        if recordsEvents { events.append((side, event, now)) }
+                        onEvent?(side, event)
                         if case let .localCandidate(candidate) = event {
                             try? peer(side == .offerer ? .answerer : .offerer).addRemoteCandidate(candidate, at: now)
                         }

@@ -41,8 +41,8 @@ import Testing
         #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
         #expect(pair.answerer.stats(at: pair.now).dtlsRole == (answererRole == .client ? "client" : "server"))
         #expect(pair.offerer.stats(at: pair.now).dtlsRole == (answererRole == .client ? "server" : "client"))
-        try sendVideo(pair, from: .offerer, count: 20)
-        try sendVideo(pair, from: .answerer, count: 20)
+        try sendPackets(pair, from: .offerer, count: 20)
+        try sendPackets(pair, from: .answerer, count: 20)
         pair.run(for: .milliseconds(100))
         #expect(pair.rtpReceived(by: .answerer).count == 20)
         #expect(pair.rtpReceived(by: .offerer).count == 20)
@@ -54,7 +54,7 @@ import Testing
         try pair.negotiate()
         #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
         #expect(pair.offerer.stats(at: pair.now).srtpProfile == profile.description)
-        try sendVideo(pair, from: .offerer, count: 5)
+        try sendPackets(pair, from: .offerer, count: 5)
         pair.run(for: .milliseconds(50))
         #expect(pair.rtpReceived(by: .answerer).count == 5)
     }
@@ -64,7 +64,7 @@ import Testing
         try pair.negotiate()
         #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
         let before = pair.sent.count
-        try sendVideo(pair, from: .offerer, count: 3)
+        try sendPackets(pair, from: .offerer, count: 3)
         pair.run(for: .milliseconds(50))
         let media = pair.sent[before...].filter { $0.side == .offerer && DatagramKind.classify($0.bytes) == .rtp }
         #expect(media.count == 3)
@@ -124,7 +124,7 @@ import Testing
         let version = { (peer: Peer) in peer.localDescription?.1.origin.sessionVersion }
         #expect(version(pair.offerer) == 2 && version(pair.answerer) == 2, "RFC 8829 §5.2.2: the restart's descriptions increment o=")
         let delivered = pair.rtpReceived(by: .answerer).count
-        try sendVideo(pair, from: .offerer, count: 4)
+        try sendPackets(pair, from: .offerer, count: 4)
         pair.run(for: .milliseconds(50))
         #expect(pair.rtpReceived(by: .answerer).count == delivered + 4, "media flows on the restarted path with the same DTLS/SRTP session")
     }
@@ -179,7 +179,7 @@ import Testing
         }
         pair.pump()
         #expect(pair.answerer.connectionState == .connected)
-        try sendVideo(pair, from: .offerer, count: 2)
+        try sendPackets(pair, from: .offerer, count: 2)
         pair.run(for: .milliseconds(50))
         #expect(pair.rtpReceived(by: .answerer).count == 2)
     }
@@ -189,16 +189,17 @@ import Testing
         try pair.negotiate()
         #expect(pair.run(for: .seconds(10)) { pair.bothConnected })
         for _ in 0..<10 {
-            try sendVideo(pair, from: .offerer, count: 1)
+            try sendPackets(pair, from: .offerer, count: 1)
             pair.run(for: .milliseconds(500))
         }
         let rtt = try #require(pair.offerer.stats(at: pair.now).roundTripTime)
         #expect(abs(rtt.milliseconds - 50) < 2, "RTT \(rtt) from SR/RR over a 25 ms one-way path")
     }
 
-    private func sendVideo(_ pair: PeerPair, from side: PeerPair.Side, count: Int) throws {
+    /// Raw RTP on the pair's audio section (video goes through the send stream: `PeerVideoTests`).
+    private func sendPackets(_ pair: PeerPair, from side: PeerPair.Side, count: Int) throws {
         let peer = pair.peer(side)
-        let payloadType = try peer.payloadType(for: "VP8", mid: pair.mid)
+        let payloadType = try peer.payloadType(for: "opus", mid: pair.mid)
         // Sequence numbers continue across calls: SRTP refuses to protect one twice (RFC 3711 §3.3.2).
         let first = peer.stats(at: pair.now).rtpPacketsSent
         for index in first..<first + count {

@@ -145,6 +145,21 @@ import TandemBase
         #expect(pipe.a.statistics.t3Expirations == 5)
     }
 
+    /// §6.3.3 E2 doubles the RTO at each expiry; `maxTimerBackoff` stops the doubling there, so the
+    /// retransmissions of a blocked path keep coming every few seconds, then the association fails.
+    @Test func timerBackoffStopsAtItsCap() throws {
+        let pipe = SCTPTestPipe { $0.maxRetransmitsBeforeAbort = 6; $0.maxTimerBackoff = .seconds(3) }
+        pipe.connect()
+        pipe.blockBToA = true
+        try pipe.a.send([1, 2, 3], stream: 0, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+        pipe.advance(.seconds(12))
+        // Five expiries by now: doubling alone would have taken the RTO past 6 s.
+        #expect(pipe.a.statistics.t3Expirations == 5)
+        #expect(pipe.a.statistics.rto == .seconds(3))
+        pipe.advance(.seconds(10))
+        #expect(pipe.events(of: pipe.a).last == .closed(.failed("DATA unanswered after 6 retransmissions")))
+    }
+
     @Test func idlePeerIsProbedByHeartbeatAndFails() {
         let pipe = SCTPTestPipe {
             $0.maxRetransmitsBeforeAbort = 2

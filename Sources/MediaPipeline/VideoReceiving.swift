@@ -1,0 +1,43 @@
+import Media
+import MediaTransport
+import TandemBase
+import TandemRuntime
+
+/// A picture that was decoded and shown.
+public struct ReceivedVideoFrame: Sendable {
+    public var picture: I420Frame
+    public var rtpTimestamp: UInt32
+    /// When the jitter buffer completed the frame, and when the decoder was done with it.
+    public var decodedAt: ContinuousClock.Instant
+}
+
+/// Receives and decodes one video track on the decoding thread: every frame the Peer hands out is
+/// decoded, a frame the decoder refuses is never shown and asks for a key frame, and what was seen is
+/// counted (frames, rate, freezes, PSNR against a known source).
+@available(macOS 15.0, *)
+public enum VideoReceiver {
+    /// Runs until the connection's frame stream ends or the task is cancelled; consumes the connection's
+    /// `incomingVideoFrames`. `onFrame` sees each shown picture (a viewer, a snapshot, a test).
+    public static func run(connection: PeerConnection, mid: String, freezeThreshold: Duration = .milliseconds(300),
+                           reference: VideoPlayback.ReferenceLookup? = nil,
+                           onFrame: (@Sendable (ReceivedVideoFrame) -> Void)? = nil) async throws -> PlaybackStatistics {
+        try await withTaskExecutorPreference(MediaThreads.decoding) {
+            let playback = try VideoPlayback(freezeThreshold: freezeThreshold, reference: reference)
+            let clock = ContinuousClock()
+            let start = clock.now
+            for await incoming in connection.incomingVideoFrames where incoming.mid == mid {
+                let now = Instant.zero + (clock.now - start)
+                switch playback.handle(incoming.frame, at: now) {
+                case let .shown(picture):
+                    connection.videoFrameDecoded(mid: mid, shown: true)
+                    onFrame?(ReceivedVideoFrame(picture: picture, rtpTimestamp: incoming.frame.rtpTimestamp, decodedAt: clock.now))
+                case .hidden:
+                    connection.videoFrameDecoded(mid: mid, shown: true)
+                case .refused:
+                    connection.videoFrameDecoded(mid: mid, shown: false)
+                }
+            }
+            return playback.statistics
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Media
+import Synchronization
+import TandemBase
+import TandemRuntime
+
+/// How a `VideoSender` turns pictures into a stream.
+public struct VideoSendOptions: Sendable {
+    public var frameRate = 30
+    /// Bits per second of the estimate left to other media (audio, data channels).
+    public var reservedBitrate = 40_000
+    /// Skip pictures identical to the last one sent (a slow refresh still goes out).
+    public var changeDetection = true
+    /// Paint each picture's number into it (`FrameStamp`), for tests and the echo client.
+    public var stampFrameNumbers = false
+    /// libvpx speed; nil chooses by resolution.
+    public var cpuUsed: Int?
+    public init() {}
+}
+
+/// A picture that went out: its number, timestamps and, for comparisons, what was encoded.
+public struct SentVideoFrame: Sendable {
+    public var number: Int
+    public var rtpTimestamp: UInt32
+    public var capturedAt: ContinuousClock.Instant
+    public var isKeyframe: Bool
+    public var bytes: Int
+    public var picture: I420Frame
+}
+
+/// What a send run did.
+public struct VideoSendReport: Sendable, Equatable {
+    public var framesCaptured = 0
+    public var framesSent = 0
+    /// Pictures not encoded because nothing changed on screen.
+    public var framesUnchanged = 0
+    public var keyframes = 0
+    public var keyframeRequests = 0
+    public var bytesSent = 0
+    public var encodeMilliseconds: [Double] = []
+    public var targetBitrates: [Int] = []
+
+    public init() {}
+
+    public var encodeMillisecondsMedian: Double? {
+        encodeMilliseconds.isEmpty ? nil : encodeMilliseconds.sorted()[encodeMilliseconds.count / 2]
+    }
+}
+
+/// Captures, encodes (VP8, screen-content settings) and sends one video track, on the encoding thread:
+/// key frames when the receiver asks, the encoder's rate following the connection's estimate, and an
+/// unchanged screen costing only a slow refresh.
+@available(macOS 15.0, *)
+public enum VideoSender {
+    /// Runs until `duration` passes (or forever when nil) or the task is cancelled. Start it once the
+    /// connection is up: frames given earlier are dropped. It consumes the connection's
+    /// `keyframeRequests` and `targetBitrates` streams.
+    public static func run<Source: VideoSource>(
+        source: sending Source, connection: PeerConnection, mid: String, options: VideoSendOptions = VideoSendOptions(),
+        duration: Duration? = nil, onSent: (@Sendable (SentVideoFrame) -> Void)? = nil
+    ) async throws -> VideoSendReport {
+        let control = ControlBox()
+        return try await withTaskExecutorPreference(MediaThreads.encoding) {
+            try await withThrowingTaskGroup(of: VideoSendReport?.self) { group in
+                group.addTask {
+                    for await requested in connection.keyframeRequests where requested == mid {
+                        control.state.withLock { $0.keyframeRequested = true; $0.requests += 1 }
+                    }
+                    return nil
+                }
+                group.addTask {
+                    for await bitrate in connection.targetBitrates { control.state.withLock { $0.targetBitrate = bitrate } }
+                    return nil
+                }
+                var loop = EncodeLoop(source: source, connection: connection, mid: mid, options: options, onSent: onSent)
+                let report = try await loop.run(duration: duration, control: control)
+                group.cancelAll()
+                return report
+            }
+        }
+    }
+
+    /// What the connection's streams tell the frame loop: the latest estimate and pending key frame requests.
+    struct Control: Sendable {
+        var targetBitrate: Int?
+        var keyframeRequested = false
+        var requests = 0
+    }
+
+    final class ControlBox: Sendable {
+        let state = Mutex(Control())
+    }
+
+    /// The frame loop; owned by the task that runs it.
+    struct EncodeLoop<Source: VideoSource> {
+        var source: Source
+        let connection: PeerConnection
+        let mid: String
+        let options: VideoSendOptions
+        let onSent: (@Sendable (SentVideoFrame) -> Void)?
+
+        mutating func run(duration: Duration?, control: ControlBox) async throws -> VideoSendReport {
+            var report = VideoSendReport()
+            let settings = VP8EncoderSettings(width: source.width, height: source.height, bitrate: 1_000_000,
+                                              frameRate: options.frameRate, cpuUsed: options.cpuUsed)
+            let encoder = try VP8Encoder(settings: settings)
+            var detector = ScreenChangeDetector()
+            var appliedBitrate: Int?
+            let clock = ContinuousClock()
+            let start = clock.now
+            let interval = Duration.seconds(1) / options.frameRate
+            var tick = 0
+            var number = 0
+            while !Task.isCancelled {
+                let due = start + interval * tick
+                if let duration, due - start >= duration { break }
+                do { try await clock.sleep(until: due) } catch { break }
+                let state = control.state.withLock { state in
+                    defer { state.keyframeRequested = false }
+                    return state
+                }
+                report.keyframeRequests = state.requests
+                if let target = state.targetBitrate, target != appliedBitrate {
+                    try encoder.setBitrate(max(50_000, target - options.reservedBitrate))
+                    appliedBitrate = target
+                    report.targetBitrates.append(target)
+                }
+                let captured = try source.capture()
+                let capturedAt = clock.now
+                report.framesCaptured += 1
+                let elapsed = capturedAt - start
+                let changed = !options.changeDetection || detector.shouldEncode(captured, at: Instant.zero + elapsed)
+                tick = max(tick + 1, Int((clock.now - start) / interval) + 1)  // never queue up missed ticks
+                guard changed || state.keyframeRequested else {
+                    report.framesUnchanged += 1
+                    continue
+                }
+                var picture = I420Frame(converting: captured)
+                if options.stampFrameNumbers { FrameStamp.paint(number, into: &picture) }
+                // RFC 7741 §4.1: a 90 kHz clock, from the capture instant.
+                let rtpTimestamp = UInt32(truncatingIfNeeded: elapsed.nanoseconds * 9 / 100_000)
+                let encodeStart = clock.now
+                let frames = try encoder.encode(picture, pts: Int64(rtpTimestamp), keyframe: state.keyframeRequested)
+                report.encodeMilliseconds.append((clock.now - encodeStart).milliseconds)
+                for frame in frames {
+                    connection.sendVideoFrame(frame.data, rtpTimestamp: rtpTimestamp, isKeyframe: frame.isKeyframe, mid: mid)
+                    report.framesSent += 1
+                    report.bytesSent += frame.data.count
+                    if frame.isKeyframe { report.keyframes += 1 }
+                    onSent?(SentVideoFrame(number: number, rtpTimestamp: rtpTimestamp, capturedAt: capturedAt,
+                                           isKeyframe: frame.isKeyframe, bytes: frame.data.count, picture: picture))
+                }
+                number += 1
+            }
+            return report
+        }
+    }
+}
