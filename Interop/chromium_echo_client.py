@@ -109,7 +109,13 @@ def main() -> None:
         default=15.0,
         help="seconds to wait for every echo and the server's probe channel",
     )
-    parser.add_argument("--no-video", action="store_true", help="send no camera track")
+    parser.add_argument("--no-video", action="store_true", help="send no video track")
+    parser.add_argument(
+        "--video-source",
+        choices=("camera", "screen"),
+        default="camera",
+        help="the fake camera (getUserMedia) or the fake screen (getDisplayMedia)",
+    )
     parser.add_argument("--chromedriver-log", help="write chromedriver's log to this file")
     args = parser.parse_args()
 
@@ -139,7 +145,7 @@ def main() -> None:
                 "closeTimeout": dcp.CLOSE_TIMEOUT,
                 "bufferedHigh": dcp.BUFFERED_HIGH,
             },
-            not args.no_video,
+            False if args.no_video else args.video_source,
         )
         result.update(page_result or {})
     except WebDriverException as error:

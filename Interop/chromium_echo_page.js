@@ -2,8 +2,9 @@
 // through Selenium's execute_async_script. The last argument is Selenium's
 // completion callback; the script hands it one result object.
 //
-// Flow (WebRTC Echo Test specification, sipsorcery/webrtc-echoes): fake camera
-// track (unless video is false) and the channels of the data-channel echo
+// Flow (WebRTC Echo Test specification, sipsorcery/webrtc-echoes): a fake
+// camera track (video "camera"), the fake screen of getDisplayMedia (video
+// "screen"), or none (video false), and the channels of the data-channel echo
 // protocol (DCP, from datachannel_protocol.js, put in front of this text) ->
 // offer with VP8 first -> wait for ICE gathering to complete (non-trickle) ->
 // POST the offer as JSON -> apply the answer -> play the echo, check the
@@ -125,6 +126,8 @@ async function collectStats(pc) {
     } else if (report.type === "outbound-rtp" && report.kind === "video") {
       out.framesEncoded = report.framesEncoded;
       out.bytesSent = report.bytesSent;
+      out.outboundWidth = report.frameWidth;
+      out.outboundHeight = report.frameHeight;
       const codec = byId.get(report.codecId);
       out.outboundCodec = codec ? codec.mimeType : null;
     } else if (report.type === "transport") {
@@ -158,11 +161,21 @@ async function collectStats(pc) {
 
     const videoElement = document.createElement("video");
     if (video) {
-      const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+      const stream =
+        video === "screen"
+          ? await navigator.mediaDevices.getDisplayMedia({ video: { width: 1280, height: 720 }, audio: false })
+          : await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+      // Screen content: keep the resolution and drop frames under pressure (W3C mst-content-hint).
+      if (video === "screen") stream.getVideoTracks()[0].contentHint = "detail";
       const transceiver = pc.addTransceiver(stream.getVideoTracks()[0], {
         direction: "sendrecv",
         streams: [stream],
       });
+      if (video === "screen") {
+        const parameters = transceiver.sender.getParameters();
+        parameters.degradationPreference = "maintain-resolution";
+        await transceiver.sender.setParameters(parameters);
+      }
       // VP8 first, every other codec Chromium has after it: the answerer must
       // pick VP8 out of a full browser offer.
       const codecs = RTCRtpReceiver.getCapabilities("video").codecs;

@@ -74,6 +74,26 @@ window.echoServer = (() => {
     return out;
   }
 
+  // What this browser decodes of the client's video, twice a second while
+  // the call lasts (getStats inbound-rtp: framesDecoded, size, codec).
+  function reportInboundVideo(id, pc) {
+    const timer = setInterval(async () => {
+      if (!connections.has(id)) return clearInterval(timer);
+      const reports = await pc.getStats();
+      reports.forEach((report) => {
+        if (report.type !== "inbound-rtp" || report.kind !== "video") return;
+        const codec = reports.get(report.codecId);
+        emit("inbound_video", {
+          id,
+          framesDecoded: report.framesDecoded || 0,
+          frameWidth: report.frameWidth,
+          frameHeight: report.frameHeight,
+          codec: codec ? codec.mimeType : null,
+        });
+      });
+    }, 500);
+  }
+
   function forget(id, pc) {
     if (!connections.has(id)) return;
     connections.delete(id);
@@ -90,6 +110,7 @@ window.echoServer = (() => {
       const fields = { id, state };
       if (state === "connected") Object.assign(fields, await securityOf(pc));
       emit("connection", fields);
+      if (state === "connected") reportInboundVideo(id, pc);
       if (state === "failed" || state === "closed") forget(id, pc);
       // The peer went away without a DTLS close: give it a moment to come back.
       if (state === "disconnected") {

@@ -291,8 +291,9 @@ def chromium_server_command(listen: str) -> list[str]:
     return [PYTHON, str(HERE / "chromium_echo_server.py"), "--listen", listen]
 
 
-def tandem_server_command(tandem_bin: str, listen: str) -> list[str]:
-    return [tandem_bin, "echo", "--listen", listen]
+def tandem_server_command(tandem_bin: str, listen: str, decode_video: bool = False) -> list[str]:
+    """`decode_video`: the server also decodes what it echoes and says so at the end of each call."""
+    return [tandem_bin, "echo", "--listen", listen] + (["--decode-video"] if decode_video else [])
 
 
 def aiortc_client_command(
@@ -334,8 +335,10 @@ def chromium_client_command(
     tamper: str | None = None,
     datachannel: int = 0,
     video: bool = True,
+    video_source: str = "camera",
 ) -> list[str]:
     command = [PYTHON, str(HERE / "chromium_echo_client.py"), "--url", url, "--seconds", str(seconds)]
+    command += ["--video-source", video_source]
     if tamper:
         command += ["--tamper-fingerprint", tamper]
     if datachannel:
@@ -352,9 +355,10 @@ def tandem_client_command(
     ivf: str | None = None,
     datachannel: int = 0,
     video: bool = True,
+    audio: bool = False,
 ) -> list[str]:
     """`datachannel` N runs the data-channel echo protocol with N messages on
-    each of the three client channels."""
+    each of the three client channels; `audio` adds an Opus tone."""
     # 320x240, as the aiortc client sends: a re-encoding echo (aiortc in Python) keeps up within a
     # one-second call.
     command = [tandem_bin, "echo-client", "--url", url, "--seconds", str(seconds), "--size", "320x240"]
@@ -362,6 +366,8 @@ def tandem_client_command(
         command += ["--ivf", ivf]
     if not video:
         command.append("--no-video")
+    if audio:
+        command.append("--audio")
     if datachannel:
         command += [
             "--data-channels",

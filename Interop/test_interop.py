@@ -16,6 +16,7 @@ missing binary is a failure.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -69,10 +70,12 @@ def server_pool():
         yield pool
 
 
-def server_command_factory(kind: str, request, dtls_role: str = "auto", srtp_profile: str = "any"):
+def server_command_factory(
+    kind: str, request, dtls_role: str = "auto", srtp_profile: str = "any", decode_video: bool = False
+):
     if kind == "tandem":
         binary = request.getfixturevalue("tandem_bin")
-        return lambda listen: harness.tandem_server_command(binary, listen)
+        return lambda listen: harness.tandem_server_command(binary, listen, decode_video)
     if kind == "chromium":
         return harness.chromium_server_command
     return lambda listen: harness.aiortc_server_command(listen, dtls_role, srtp_profile)
@@ -88,14 +91,16 @@ def client_command_factory(kind: str, request, **options):
             options.get("ivf"),
             options.get("datachannel", 0),
             options.get("video", True),
+            options.get("audio", False),
         )
     if kind == "chromium":
         return lambda url: harness.chromium_client_command(
             url,
-            CHROMIUM_SECONDS,
+            options.get("seconds", CHROMIUM_SECONDS),
             options.get("tamper"),
             options.get("datachannel", 0),
             options.get("video", True),
+            options.get("video_source", "camera"),
         )
     return lambda url: harness.aiortc_client_command(url, SECONDS, **options)
 
@@ -129,7 +134,8 @@ def server_connected_event(call: harness.Call) -> dict | None:
     )
 
 
-def assert_echo_worked(call: harness.Call, client_kind: str) -> dict:
+def assert_echo_worked(call: harness.Call, client_kind: str, numbered: bool = True) -> dict:
+    """`numbered`: the tandem client sent its numbered synthetic pictures (not an IVF file)."""
     assert call.client.returncode == 0, call.describe()
     assert call.client.result is not None, f"no JSON line on stdout\n{call.describe()}"
     result = call.client.result
@@ -144,7 +150,12 @@ def assert_echo_worked(call: harness.Call, client_kind: str) -> dict:
         assert result["inboundCodec"] == "video/VP8"
         assert result["localCandidate"].startswith("127.0.0.1:")
     elif "frames_decoded" in result:  # tandem: the contract is exit status + one JSON line
-        assert result["frames_decoded"] > 0
+        # Every picture the tandem client sends carries its number: an echoed one is compared with its
+        # source, so this is the PSNR of what the server decoded, re-encoded or forwarded.
+        assert result["frames_decoded"] > 0 and result["frames_refused"] == 0, result
+        if numbered:
+            assert result["frames_matched"] > 0, "no echoed picture carried a readable frame number"
+            assert result["psnr_median_db"] >= 30.0, f"echoed video too far from what was sent: {result}"
     return result
 
 
@@ -160,6 +171,48 @@ def test_video_echo(server_kind: str, client_kind: str, request) -> None:
     if server_kind != "tandem":
         assert server_connected_event(call) is not None, f"{server_kind} server never saw the call connect"
         assert any(e.get("event") == "track" and e["kind"] == "video" for e in call.server_events())
+
+
+def test_chromium_screen_share_is_decoded_by_tandem(request) -> None:
+    """Chromium shares its (fake) screen with getDisplayMedia; tandem decodes every frame it echoes."""
+    call = run(
+        "tandem",
+        "chromium",
+        request,
+        server_options={"decode_video": True},
+        client_options={"video_source": "screen", "seconds": 3.0},
+    )
+    result = assert_echo_worked(call, "chromium")
+    sent_size = f"{result['outboundWidth']}x{result['outboundHeight']}"
+    output = call.server.output(call.first_line)
+    decoded = [line for line in output.splitlines() if line.startswith("decoded ")]
+    assert decoded, f"the tandem server reported no decoding\n{output}"
+    frames, size, refused = re.fullmatch(r"decoded (\d+) video frames \((\S+)\), (\d+) refused", decoded[-1]).groups()
+    assert size == sent_size == "1280x720" and int(refused) == 0, f"{decoded[-1]}; Chromium sent {sent_size}"
+    assert int(frames) >= 15, f"{frames} frames of Chromium's screen decoded in 3 s"
+
+
+def test_chromium_decodes_tandem_vp8(request) -> None:
+    """Chromium receives tandem's VP8 (the server's echo of it) and decodes it: getStats'
+    framesDecoded rises during the call."""
+    call = run("chromium", "tandem", request)
+    assert_echo_worked(call, "tandem")
+    samples = [
+        e["framesDecoded"]
+        for e in call.server_events()
+        if e.get("event") == "inbound_video" and e.get("codec") == "video/VP8"
+    ]
+    assert len(samples) >= 2 and samples[-1] > samples[0] > 0, f"framesDecoded samples: {samples}"
+
+
+def test_opus_both_ways_with_aiortc(request) -> None:
+    """An Opus tone from tandem is decoded by aiortc, which re-encodes it (its relay sends the decoded
+    audio back); tandem decodes aiortc's Opus and hears the tone's frequency."""
+    call = run("aiortc", "tandem", request, client_options={"audio": True})
+    result = assert_echo_worked(call, "tandem")
+    assert any(e.get("event") == "track" and e["kind"] == "audio" for e in call.server_events())
+    assert result["audio_packets_received"] >= result["audio_packets_sent"] // 2, result
+    assert abs(result["audio_frequency_hz"] - 440) <= 10, result
 
 
 @pytest.mark.parametrize("dtls_role,srtp_profile", ROLE_PROFILE_COMBOS)
@@ -288,7 +341,7 @@ def test_datachannel_matrix(server_kind: str, client_kind: str, request) -> None
 def test_ivf_video_echo(server_kind: str, client_kind: str, ivf_file: str, request) -> None:
     """Frames read from a VP8 IVF file travel and come back (--ivf)."""
     call = run(server_kind, client_kind, request, client_options={"ivf": ivf_file})
-    assert_echo_worked(call, client_kind)
+    assert_echo_worked(call, client_kind, numbered=False)
 
 
 @pytest.mark.parametrize("server_kind", harness.SERVER_KINDS)

@@ -1,9 +1,11 @@
 import Foundation
 import HTTPLite
+import MediaPipeline
 import NIOCore
 import NIOPosix
 import PeerConnection
 import SDP
+import TandemBase
 import TandemRuntime
 
 /// The echo-test server (design notes §5, WebRTC Echo Test specification): `POST /offer` takes a JSON
@@ -18,6 +20,9 @@ public final class EchoServer: Sendable {
         public var connection = PeerConnection.Options()
         /// Sessions end after this long even if the client never closes (bounded resources).
         public var maximumSessionDuration: Duration = .seconds(600)
+        /// Also decode the video the client sends (on the decoding thread) and log what was seen when
+        /// the session ends: proof that the client's stream is valid VP8, for interop tests.
+        public var decodeVideo = false
         public init() {}
     }
 
@@ -57,7 +62,7 @@ public final class EchoServer: Sendable {
                 try await connection.setLocalDescription(answer)
                 try await connection.gatheringComplete()
                 guard let complete = try await connection.localDescription() else { throw PeerError.invalidState("no local description") }
-                Task { await echo(on: connection, negotiated: negotiated, limit: options.maximumSessionDuration, log: log) }
+                Task { await echo(on: connection, negotiated: negotiated, options: options, log: log) }
                 let body = try JSONEncoder().encode(complete)
                 log("answered an offer with \(offer.sdp.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("m=") }.count) media section(s)")
                 return HTTPResponseMessage(status: .ok, contentType: "application/json", body: Array(body))
@@ -72,20 +77,16 @@ public final class EchoServer: Sendable {
     }
 
     /// Reflects media until the connection fails, closes or the session limit passes.
-    private static func echo(on connection: PeerConnection, negotiated: DataChannel?, limit: Duration, log: @escaping @Sendable (String) -> Void) async {
+    private static func echo(on connection: PeerConnection, negotiated: DataChannel?, options: Options, log: @escaping @Sendable (String) -> Void) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await incoming in connection.incomingRTP { connection.send(incoming.packet, mid: incoming.mid) }
             }
             group.addTask {
-                // A frame after frames the jitter buffer gave up on may reference them: it is not passed on
-                // (the client's decoder could not tell it is damaged) until the key frame asked for comes.
-                var awaitingKeyframe: Set<String> = []
-                for await incoming in connection.incomingVideoFrames {
-                    let frame = incoming.frame
-                    if frame.isKeyframe { awaitingKeyframe.remove(incoming.mid) } else if frame.followsSkippedFrames { awaitingKeyframe.insert(incoming.mid) }
-                    guard !awaitingKeyframe.contains(incoming.mid) else { continue }
-                    connection.sendVideoFrame(frame.data, rtpTimestamp: frame.rtpTimestamp, isKeyframe: frame.isKeyframe, mid: incoming.mid)
+                if options.decodeVideo {
+                    await withTaskExecutorPreference(MediaThreads.decoding) { await echoVideo(on: connection, decoding: true, log: log) }
+                } else {
+                    await echoVideo(on: connection, decoding: false, log: log)
                 }
             }
             group.addTask {
@@ -98,10 +99,42 @@ public final class EchoServer: Sendable {
                     if state == .failed || state == .closed { return }
                 }
             }
-            group.addTask { try? await Task.sleep(for: limit) }
+            group.addTask { try? await Task.sleep(for: options.maximumSessionDuration) }
             await group.next()
             await connection.close()
             group.cancelAll()
+        }
+    }
+
+    /// Sends every video frame back with its RTP timestamp. A frame after frames the jitter buffer gave
+    /// up on may reference them: it is not passed on (the client's decoder could not tell it is damaged)
+    /// until the key frame asked for comes. With `decoding`, each frame is decoded too and the outcome
+    /// reported to the Peer (a refused frame asks the client for a key frame).
+    private static func echoVideo(on connection: PeerConnection, decoding: Bool, log: @escaping @Sendable (String) -> Void) async {
+        let playback = decoding ? try? VideoPlayback() : nil
+        var size: (width: Int, height: Int)?
+        var awaitingKeyframe: Set<String> = []
+        let began = ContinuousClock.now
+        for await incoming in connection.incomingVideoFrames {
+            let frame = incoming.frame
+            if frame.isKeyframe { awaitingKeyframe.remove(incoming.mid) } else if frame.followsSkippedFrames { awaitingKeyframe.insert(incoming.mid) }
+            if !awaitingKeyframe.contains(incoming.mid) {
+                connection.sendVideoFrame(frame.data, rtpTimestamp: frame.rtpTimestamp, isKeyframe: frame.isKeyframe, mid: incoming.mid)
+            }
+            guard let playback else { continue }
+            switch playback.handle(frame, at: Instant.zero + (ContinuousClock.now - began)) {
+            case let .shown(picture):
+                size = (picture.width, picture.height)
+                connection.videoFrameDecoded(mid: incoming.mid, shown: true)
+            case .hidden:
+                connection.videoFrameDecoded(mid: incoming.mid, shown: true)
+            case .refused:
+                connection.videoFrameDecoded(mid: incoming.mid, shown: false)
+            }
+        }
+        if let playback {
+            let statistics = playback.statistics
+            log("decoded \(statistics.framesShown) video frames (\(size.map { "\($0.width)x\($0.height)" } ?? "none")), \(statistics.framesRefused) refused")
         }
     }
 }

@@ -20,6 +20,9 @@ struct EchoCommand: AsyncParsableCommand {
     @Flag(help: "Gather ICE candidates on every interface, not only loopback.")
     var allInterfaces = false
 
+    @Flag(help: "Also decode the video each client sends and log the frames decoded when its session ends.")
+    var decodeVideo = false
+
     mutating func run() async throws {
         guard let address = TransportAddress(listen) else {
             throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
@@ -29,6 +32,7 @@ struct EchoCommand: AsyncParsableCommand {
         options.port = Int(address.port)
         options.connection.interfaces = allInterfaces ? .all : .loopback
         options.connection.peer.answererDTLSRole = dtlsRole.role
+        options.decodeVideo = decodeVideo
         let server = try await EchoServer.start(options: options) { line in printLine(line) }
         printLine("listening on http://\(listen)")
         try await waitForTermination()
