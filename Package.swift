@@ -162,7 +162,7 @@ let package = Package(
         // Benchmarks against reference peers (BENCHMARKS.md).
         .executableTarget(name: "tandem-bench", dependencies: [
             "TandemRuntime", "PeerConnection", "DataChannel", "HTTPLite", "ICE", "DTLS", "SDP", "SRTP", "CSRTP", "TandemBase",
-            "Media", "CVPX", "CMediaShims",
+            "Media", "MediaPipeline", "CVPX", "COpus", "CYUV", "CZlib", "CMediaShims",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

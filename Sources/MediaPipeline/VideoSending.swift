@@ -8,8 +8,10 @@ public struct VideoSendOptions: Sendable {
     public var frameRate = 30
     /// Bits per second of the estimate left to other media (audio, data channels).
     public var reservedBitrate = 40_000
-    /// Skip pictures identical to the last one sent (a slow refresh still goes out).
+    /// Skip pictures identical to the last one sent; an unchanged screen is sent again after
+    /// `refreshInterval`, then at doubling intervals up to 8 s (`ScreenChangeDetector`).
     public var changeDetection = true
+    public var refreshInterval: Duration = .seconds(1)
     /// Paint each picture's number into it (`FrameStamp`), for tests and the echo client.
     public var stampFrameNumbers = false
     /// libvpx speed; nil chooses by resolution.
@@ -103,7 +105,11 @@ public enum VideoSender {
             let settings = VP8EncoderSettings(width: source.width, height: source.height, bitrate: 1_000_000,
                                               frameRate: options.frameRate, cpuUsed: options.cpuUsed)
             let encoder = try VP8Encoder(settings: settings)
-            var detector = ScreenChangeDetector()
+            var detector = ScreenChangeDetector(refreshInterval: options.refreshInterval)
+            // The encoder's clock: real capture spacing, but a gap of skipped pictures counts as at most
+            // two frame intervals, or CBR rate control would pour a long pause's budget into one frame.
+            var encoderClock: Int64 = 0
+            var lastEncodedAt: Duration?
             var appliedBitrate: Int?
             let clock = ContinuousClock()
             let start = clock.now
@@ -138,8 +144,11 @@ public enum VideoSender {
                 if options.stampFrameNumbers { FrameStamp.paint(number, into: &picture) }
                 // RFC 7741 §4.1: a 90 kHz clock, from the capture instant.
                 let rtpTimestamp = UInt32(truncatingIfNeeded: elapsed.nanoseconds * 9 / 100_000)
+                let gap = lastEncodedAt.map { min(elapsed - $0, interval * 2) } ?? .zero
+                lastEncodedAt = elapsed
+                encoderClock += gap.nanoseconds * 9 / 100_000
                 let encodeStart = clock.now
-                let frames = try encoder.encode(picture, pts: Int64(rtpTimestamp), keyframe: state.keyframeRequested)
+                let frames = try encoder.encode(picture, pts: encoderClock, keyframe: state.keyframeRequested)
                 report.encodeMilliseconds.append((clock.now - encodeStart).milliseconds)
                 for frame in frames {
                     connection.sendVideoFrame(frame.data, rtpTimestamp: rtpTimestamp, isKeyframe: frame.isKeyframe, mid: mid)

@@ -36,6 +36,9 @@ public struct BandwidthEstimator: Sendable {
     private var capacityEstimate: Double?
     private var roundTripTime: Duration = .milliseconds(100)
     private var recentArrivals: [(arrival: Duration, size: Int)] = []
+    private var recentSends: [(sent: Instant, size: Int)] = []
+    /// What the sender put on the wire over the last 500 ms of feedback (bits per second).
+    public private(set) var sentBitrate: Double?
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -72,8 +75,16 @@ public struct BandwidthEstimator: Sendable {
         updateLossBased(elapsed: elapsed, at: now)
     }
 
-    /// Receive rate over the last 500 ms of arrivals.
+    /// Receive rate over the last 500 ms of arrivals, and send rate over the last 500 ms of sends.
     private mutating func measureThroughput(_ results: [SentPacketResult]) {
+        recentSends.append(contentsOf: results.map { ($0.sentAt, $0.size) })
+        if let newest = recentSends.map(\.sent).max() {
+            recentSends.removeAll { newest - $0.sent > .milliseconds(500) }
+            if let oldest = recentSends.map(\.sent).min() {
+                let span = max((newest - oldest).milliseconds, 100) / 1000
+                sentBitrate = Double(recentSends.reduce(0) { $0 + $1.size } * 8) / span
+            }
+        }
         for result in results {
             guard let arrival = result.arrival else { continue }
             recentArrivals.append((arrival, result.size))
@@ -87,7 +98,10 @@ public struct BandwidthEstimator: Sendable {
 
     /// AIMD (§5.5): back off to 85 % of the measured throughput on overuse, hold on underuse,
     /// otherwise grow: by 8 % a second while far from the last known capacity, and by about a
-    /// packet per response time near it. Growth stops at 1.5× what actually gets through.
+    /// packet per response time near it. Growth stops at 1.5× what actually gets through. A sender
+    /// that is application limited (sends under 65 % of its estimate: a still screen, a small change)
+    /// keeps its estimate rather than see it fall to what it happened to send, so the next burst of
+    /// content is not starved; a sender that uses its estimate and gets less through comes down to it.
     private mutating func updateDelayBased(_ signal: DelayBasedDetector.Signal, elapsed: Double, at now: Instant) {
         let acknowledged = acknowledgedBitrate ?? delayBasedBitrate
         switch signal {
@@ -99,6 +113,7 @@ public struct BandwidthEstimator: Sendable {
         case .underusing:
             break
         case .normal:
+            let previous = delayBasedBitrate
             let nearCapacity = capacityEstimate.map { abs(acknowledged - $0) < 0.3 * $0 } ?? false
             if nearCapacity {
                 let responseTime = 0.1 + roundTripTime.milliseconds / 1000
@@ -107,7 +122,11 @@ public struct BandwidthEstimator: Sendable {
                 if let capacity = capacityEstimate, acknowledged > capacity * 1.3 { capacityEstimate = nil }
                 delayBasedBitrate *= 1 + 0.08 * elapsed
             }
-            delayBasedBitrate = min(delayBasedBitrate, 1.5 * acknowledged + 10_000)
+            let throughputLimit = 1.5 * acknowledged + 10_000
+            if delayBasedBitrate > throughputLimit {
+                let applicationLimited = (sentBitrate ?? previous) < 0.65 * previous
+                delayBasedBitrate = applicationLimited ? max(previous, throughputLimit) : throughputLimit
+            }
         }
         delayBasedBitrate = min(max(delayBasedBitrate, Double(configuration.minBitrate)), Double(configuration.maxBitrate))
     }

@@ -19,6 +19,8 @@ struct CongestionSimulation {
     var estimator: BandwidthEstimator
     var generator = SeededGenerator(seed: 21)
     var samples: [Sample] = []
+    /// The encoder makes at most this much, whatever the estimate (a still or slowly changing screen).
+    var applicationLimit: Int?
     /// (send time, queueing delay at the bottleneck) per packet.
     var queueDelays: [(Instant, Duration)] = []
 
@@ -43,7 +45,7 @@ struct CongestionSimulation {
         while now - .zero < duration {
             // The encoder makes a frame every 33 ms at the current target, in 1200-byte packets.
             if (now.nanoseconds / 1_000_000) % 33 == 0 {
-                var bytes = estimator.targetBitrate / 8 / 30
+                var bytes = min(estimator.targetBitrate, applicationLimit ?? .max) / 8 / 30
                 while bytes > 0 {
                     let size = min(1200, bytes)
                     pacer.enqueue(size, size: size, at: now)
@@ -98,6 +100,16 @@ struct CongestionSimulation {
         simulation.run(for: .seconds(10))
         let last = simulation.samples.last?.target ?? 0
         #expect(last > 900_000, "target after 10 s on a 10 Mbit/s link: \(last)")
+    }
+
+    /// A sender that uses a tenth of its estimate keeps the estimate: when the screen starts moving,
+    /// the encoder may spend it at once.
+    @Test func anApplicationLimitedSenderKeepsItsEstimate() {
+        var simulation = CongestionSimulation(capacity: 10_000_000, initialBitrate: 2_000_000)
+        simulation.applicationLimit = 200_000
+        simulation.run(for: .seconds(10))
+        let last = simulation.samples.last?.target ?? 0
+        #expect(last >= 2_000_000, "target after 10 s of sending 200 kbit/s: \(last)")
     }
 
     @Test func modestRandomLossDoesNotCollapseTheEstimate() {

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Media
+import MediaPipeline
+import PeerConnection
+import Synchronization
+import TandemRuntime
+
+/// `tandem-bench video`: a screen-video call between two runtime PeerConnections over UDP on 127.0.0.1,
+/// through the whole pipeline (synthetic capture → BGRA→I420 → VP8 encode on the encoding thread →
+/// Peer, pacer, SRTP → socket → Peer, jitter buffer → VP8 decode on the decoding thread). Measures
+/// glass-to-glass latency (capture instant → decoded picture), connection → first decoded picture, and
+/// the bitrate of a static desktop behind change detection.
+@available(macOS 15.0, *)
+struct VideoCallBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "video",
+        abstract: "Screen video on loopback: glass-to-glass latency, time to the first decoded picture, static-desktop bitrate."
+    )
+
+    @Option(help: "Picture width.")
+    var width = 1920
+
+    @Option(help: "Picture height.")
+    var height = 1080
+
+    @Option(help: "Frames per second.")
+    var fps = 30
+
+    @Option(help: "Seconds of moving content (typing) for the latency figures.")
+    var seconds = 10
+
+    @Option(help: "Seconds of a static desktop for the bitrate figure (the first 2 s are left out).")
+    var staticSeconds = 12
+
+    @Option(help: "Calls for the time-to-first-picture figure.")
+    var firstFrameCalls = 5
+
+    mutating func run() async throws {
+        print("tandem-bench video: \(width)x\(height) at \(fps) fps, two PeerConnections on 127.0.0.1")
+        var firstFrames: [Double] = []
+        for call in 0..<firstFrameCalls {
+            let result = try await Self.call(width: width, height: height, fps: fps, content: .typing,
+                                             seconds: call == 0 ? seconds : 1, changeDetection: false)
+            firstFrames.append(result.firstPicture)
+            if call == 0 { result.printLatency() }
+        }
+        let first = Summary(firstFrames)
+        print("connection up → first decoded picture (\(firstFrameCalls) calls): median \(format(first.median)) ms, "
+              + "min \(format(first.min)), max \(format(first.max))")
+        let still = try await Self.call(width: width, height: height, fps: fps, content: .static, seconds: staticSeconds,
+                                        changeDetection: true, measureFrom: .seconds(2))
+        still.printBitrate(seconds: staticSeconds - 2)
+    }
+
+    struct CallResult {
+        var latencies: [Double]
+        var firstPicture: Double
+        var sent: VideoSendReport
+        var shown: Int
+        var refused: Int
+        /// Bytes the sender put on the wire in the measured window: encoded video, and everything
+        /// (RTP and RTCP headers, SRTP tags, feedback, STUN consent checks).
+        var videoBytes: Int
+        var wireBytes: Int
+
+        func printLatency() {
+            let summary = Summary(latencies)
+            print("glass-to-glass (capture → decoded), \(latencies.count) pictures: median \(format(summary.median)) ms, "
+                  + "p90 \(format(summary.p90)), p99 \(format(summary.percentile(99))), max \(format(summary.max))")
+            print("  frames sent \(sent.framesSent), shown \(shown), refused \(refused), key frames \(sent.keyframes), "
+                  + "encode median \(format(sent.encodeMillisecondsMedian ?? 0)) ms, estimate \(sent.targetBitrates.last ?? 0) bit/s")
+        }
+
+        func printBitrate(seconds: Int) {
+            print("static desktop, \(seconds) s after the first 2: video \(format(Double(videoBytes * 8) / Double(seconds) / 1000)) kbit/s, "
+                  + "on the wire \(format(Double(wireBytes * 8) / Double(seconds) / 1000)) kbit/s "
+                  + "(\(sent.framesSent) frames sent of \(sent.framesCaptured) captured)")
+        }
+    }
+
+    /// What the two sides saw of each picture, by RTP timestamp.
+    final class Timeline: Sendable {
+        let captured = Mutex<[UInt32: ContinuousClock.Instant]>([:])
+        let decoded = Mutex<[(UInt32, ContinuousClock.Instant)]>([])
+        let videoBytesAfter = Mutex<(since: ContinuousClock.Instant?, bytes: Int)>((nil, 0))
+    }
+
+    static func call(width: Int, height: Int, fps: Int, content: SyntheticScreen.Content, seconds: Int, changeDetection: Bool,
+                     measureFrom: Duration = .zero) async throws -> CallResult {
+        var options = PeerConnection.Options()
+        options.interfaces = .loopback
+        let sender = try await PeerConnection.create(options: options)
+        let receiver = try await PeerConnection.create(options: options)
+        let mid = try await sender.addTransceiver(.video, direction: .sendonly)
+        try await sender.setLocalDescription(try await sender.createOffer())
+        try await sender.gatheringComplete()
+        guard let offer = try await sender.localDescription() else { throw ValidationError("no offer") }
+        try await receiver.setRemoteDescription(offer)
+        try await receiver.setLocalDescription(try await receiver.createAnswer())
+        try await receiver.gatheringComplete()
+        guard let answer = try await receiver.localDescription() else { throw ValidationError("no answer") }
+        try await sender.setRemoteDescription(answer)
+        try await sender.connected()
+        try await receiver.connected()
+        let connectedAt = ContinuousClock.now
+
+        let timeline = Timeline()
+        let receiving = Task {
+            try await VideoReceiver.run(connection: receiver, mid: mid, onFrame: { frame in
+                timeline.decoded.withLock { $0.append((frame.rtpTimestamp, frame.decodedAt)) }
+            })
+        }
+        var sendOptions = VideoSendOptions()
+        sendOptions.frameRate = fps
+        sendOptions.changeDetection = changeDetection
+        let measureStart = connectedAt + measureFrom
+        let wireBefore = Task {
+            try await Task.sleep(until: measureStart, clock: .continuous)
+            return try await sender.stats().bytesSent
+        }
+        let sent = try await VideoSender.run(source: SyntheticVideoSource(SyntheticScreen(width: width, height: height, content: content)),
+                                             connection: sender, mid: mid, options: sendOptions, duration: .seconds(seconds)) { frame in
+            timeline.captured.withLock { $0[frame.rtpTimestamp] = frame.capturedAt }
+            if frame.capturedAt >= measureStart { timeline.videoBytesAfter.withLock { $0.bytes += frame.bytes } }
+        }
+        let wireAfter = try await sender.stats().bytesSent
+        let wireStart = try await wireBefore.value
+        try await Task.sleep(for: .milliseconds(300))
+        await sender.close()
+        await receiver.close()
+        let playback = try await receiving.value
+        let captured = timeline.captured.withLock { $0 }
+        let decoded = timeline.decoded.withLock { $0 }
+        let latencies = decoded.compactMap { timestamp, at in captured[timestamp].map { (at - $0).milliseconds } }
+        guard let first = decoded.first, !latencies.isEmpty else { throw ValidationError("no picture was decoded") }
+        return CallResult(latencies: latencies, firstPicture: (first.1 - connectedAt).milliseconds, sent: sent,
+                          shown: playback.framesShown, refused: playback.framesRefused,
+                          videoBytes: timeline.videoBytesAfter.withLock { $0.bytes }, wireBytes: wireAfter - wireStart)
+    }
+}
