@@ -38,14 +38,19 @@ public struct VideoSendReport: Sendable, Equatable {
     public var keyframes = 0
     public var keyframeRequests = 0
     public var bytesSent = 0
+    /// Per picture: capture (or render, for the synthetic source), BGRA→I420 conversion, and encoding.
+    public var captureMilliseconds: [Double] = []
+    public var convertMilliseconds: [Double] = []
     public var encodeMilliseconds: [Double] = []
     public var targetBitrates: [Int] = []
 
     public init() {}
 
-    public var encodeMillisecondsMedian: Double? {
-        encodeMilliseconds.isEmpty ? nil : encodeMilliseconds.sorted()[encodeMilliseconds.count / 2]
-    }
+    public var encodeMillisecondsMedian: Double? { Self.median(encodeMilliseconds) }
+    public var captureMillisecondsMedian: Double? { Self.median(captureMilliseconds) }
+    public var convertMillisecondsMedian: Double? { Self.median(convertMilliseconds) }
+
+    static func median(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.sorted()[values.count / 2] }
 }
 
 /// Captures, encodes (VP8, screen-content settings) and sends one video track, on the encoding thread:
@@ -130,8 +135,10 @@ public enum VideoSender {
                     appliedBitrate = target
                     report.targetBitrates.append(target)
                 }
+                let captureStart = clock.now
                 let captured = try source.capture()
                 let capturedAt = clock.now
+                report.captureMilliseconds.append((capturedAt - captureStart).milliseconds)
                 report.framesCaptured += 1
                 let elapsed = capturedAt - start
                 let changed = !options.changeDetection || detector.shouldEncode(captured, at: Instant.zero + elapsed)
@@ -142,6 +149,7 @@ public enum VideoSender {
                 }
                 var picture = I420Frame(converting: captured)
                 if options.stampFrameNumbers { FrameStamp.paint(number, into: &picture) }
+                report.convertMilliseconds.append((clock.now - capturedAt).milliseconds)
                 // RFC 7741 §4.1: a 90 kHz clock, from the capture instant.
                 let rtpTimestamp = UInt32(truncatingIfNeeded: elapsed.nanoseconds * 9 / 100_000)
                 let gap = lastEncodedAt.map { min(elapsed - $0, interval * 2) } ?? .zero
@@ -151,12 +159,13 @@ public enum VideoSender {
                 let frames = try encoder.encode(picture, pts: encoderClock, keyframe: state.keyframeRequested)
                 report.encodeMilliseconds.append((clock.now - encodeStart).milliseconds)
                 for frame in frames {
+                    // Told before the frame leaves: a receiver in the same process may show it at once.
+                    onSent?(SentVideoFrame(number: number, rtpTimestamp: rtpTimestamp, capturedAt: capturedAt,
+                                           isKeyframe: frame.isKeyframe, bytes: frame.data.count, picture: picture))
                     connection.sendVideoFrame(frame.data, rtpTimestamp: rtpTimestamp, isKeyframe: frame.isKeyframe, mid: mid)
                     report.framesSent += 1
                     report.bytesSent += frame.data.count
                     if frame.isKeyframe { report.keyframes += 1 }
-                    onSent?(SentVideoFrame(number: number, rtpTimestamp: rtpTimestamp, capturedAt: capturedAt,
-                                           isKeyframe: frame.isKeyframe, bytes: frame.data.count, picture: picture))
                 }
                 number += 1
             }

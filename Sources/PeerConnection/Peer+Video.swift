@@ -41,6 +41,7 @@ extension Peer {
 
     /// Creates the send and receive streams once SRTP is keyed.
     func startVideo(at now: Instant) {
+        startupPacingDeadline = now + configuration.startupPacingDuration
         for index in sections.indices where sections[index].kind == .video && sections[index].carriesRTP {
             if sections[index].sends, sections[index].videoSender == nil, let codec = sections[index].primaryCodec {
                 let section = sections[index]
@@ -65,7 +66,17 @@ extension Peer {
     /// sequence number (2) and the SRTP tag (16) must fit in the MTU with the VP8 payload.
     static let rtpOverhead = 64
 
-    var pacingRate: Int { Int(Double(congestion.targetBitrate) * configuration.pacingFactor) }
+    var pacingRate: Int {
+        let factor = startupPacingDeadline == nil ? configuration.pacingFactor : configuration.startupPacingFactor
+        return Int(Double(congestion.targetBitrate) * factor)
+    }
+
+    /// The path has answered (or the start-up time is over): pace at the usual multiple from now on.
+    func endStartupPacing() {
+        guard startupPacingDeadline != nil else { return }
+        startupPacingDeadline = nil
+        for index in sections.indices { sections[index].videoSender?.setRate(pacingRate) }
+    }
 
     func startVideoReceiver(_ index: Int, remoteSSRC: UInt32) {
         guard let codec = sections[index].primaryCodec else { return }
@@ -89,7 +100,7 @@ extension Peer {
     /// The earliest deadline of the video plane: pacer, key-frame limits, jitter buffer, NACK retries,
     /// transport feedback.
     var videoTimeout: Instant? {
-        var earliest = transportFeedback?.pollTimeout()
+        var earliest = transportFeedback?.pollTimeout().earliest(startupPacingDeadline)
         for section in sections {
             earliest = earliest.earliest(section.videoSender?.pollTimeout()).earliest(section.videoReceiver?.pollTimeout())
         }
@@ -97,6 +108,7 @@ extension Peer {
     }
 
     func handleVideoTimeout(at now: Instant) {
+        if let deadline = startupPacingDeadline, deadline <= now { endStartupPacing() }
         for index in sections.indices {
             if let deadline = sections[index].videoReceiver?.pollTimeout(), deadline <= now {
                 sections[index].videoReceiver?.handleTimeout(at: now)
@@ -122,6 +134,7 @@ extension Peer {
     /// and FIR to the send stream they name (a FIR names it in its FCI, RFC 5104 §4.3.1.2).
     func handleFeedback(_ feedback: RTCPFeedback, at now: Instant) {
         if (try? congestion.handle(feedback, at: now)) == true {
+            endStartupPacing()
             followTargetBitrate()
             return
         }

@@ -56,6 +56,8 @@ public final class Peer {
     var congestion: CongestionController
     var transportFeedback: TransportFeedbackGenerator?
     var announcedTargetBitrate: Int?
+    /// While set, the pacer runs at the start-up factor (`PeerConfiguration.startupPacingFactor`).
+    var startupPacingDeadline: Instant?
 
     var outputs: [PeerOutput] = []
     var outputIndex = 0

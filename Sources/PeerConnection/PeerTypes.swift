@@ -27,6 +27,12 @@ public struct PeerConfiguration: Sendable {
     /// The pacer sends at this multiple of the estimate, so that a key frame is spread over a few frame
     /// intervals instead of bursting, and ordinary frames do not queue (libwebrtc uses 2.5).
     public var pacingFactor = 2.5
+    /// Until the first transport feedback (or REMB) tells the estimator anything about the path, and for
+    /// at most `startupPacingDuration`, the pacer runs at this multiple instead: the first key frame is
+    /// the one picture a viewer waits for, the path is still empty, and on a slow link the bottleneck
+    /// drains it at its own rate whatever the pacer does (libwebrtc probes at 3× and 6× at start-up).
+    public var startupPacingFactor = 10.0
+    public var startupPacingDuration: Duration = .seconds(1)
     /// The SCTP association under data channels; `maxMessageSize` is announced as `a=max-message-size`.
     /// Two defaults differ from plain SCTP, both for input and chat that must not queue behind a bulk
     /// transfer on another channel: I-DATA is offered (RFC 8260: fragments of different streams

@@ -35,6 +35,12 @@ struct VideoCallBenchmark: AsyncParsableCommand {
     @Option(help: "Calls for the time-to-first-picture figure.")
     var firstFrameCalls = 5
 
+    @Flag(help: "Skip the aiortc reference (Interop/bench_video_aiortc.py).")
+    var noAiortc = false
+
+    @Option(help: "Python interpreter with aiortc (default: .venv/bin/python of the package).")
+    var aiortcPython: String?
+
     mutating func run() async throws {
         print("tandem-bench video: \(width)x\(height) at \(fps) fps, two PeerConnections on 127.0.0.1")
         var firstFrames: [Double] = []
@@ -42,6 +48,10 @@ struct VideoCallBenchmark: AsyncParsableCommand {
             let result = try await Self.call(width: width, height: height, fps: fps, content: .typing,
                                              seconds: call == 0 ? seconds : 1, changeDetection: false)
             firstFrames.append(result.firstPicture)
+            print("  call \(call + 1): first picture \(format(result.firstPicture)) ms after the connection was up "
+                  + "(its capture \(format(result.sent.captureMilliseconds.first ?? 0)) ms, conversion "
+                  + "\(format(result.sent.convertMilliseconds.first ?? 0)) ms, key frame encode \(format(result.sent.encodeMilliseconds.first ?? 0)) ms, "
+                  + "\(result.firstKeyframeBytes) bytes)")
             if call == 0 { result.printLatency() }
         }
         let first = Summary(firstFrames)
@@ -50,6 +60,19 @@ struct VideoCallBenchmark: AsyncParsableCommand {
         let still = try await Self.call(width: width, height: height, fps: fps, content: .static, seconds: staticSeconds,
                                         changeDetection: true, measureFrom: .seconds(2))
         still.printBitrate(seconds: staticSeconds - 2)
+        guard !noAiortc else { return }
+        print("")
+        print("reference, same run: Interop/bench_video_aiortc.py (two aiortc peers, the same calls)")
+        let reference = try AiortcVideo.measure(arguments: [
+            "--width", String(width), "--height", String(height), "--fps", String(fps), "--seconds", String(seconds),
+            "--static-seconds", String(staticSeconds), "--calls", String(firstFrameCalls),
+        ], python: aiortcPython)
+        let g = reference.glassToGlass
+        print("\(reference.peer): glass-to-glass median \(format(g.median)) ms, p90 \(format(g.p90 ?? 0)), p99 \(format(g.p99 ?? 0)), "
+              + "max \(format(g.max)); \(format(reference.fps, decimals: 1)) fps")
+        print("\(reference.peer): connection up → first decoded picture median \(format(reference.firstPicture.median)) ms, "
+              + "min \(format(reference.firstPicture.min ?? 0)), max \(format(reference.firstPicture.max))")
+        print("\(reference.peer): static desktop video \(format(reference.staticKbps)) kbit/s, on the wire \(format(reference.staticWireKbps)) kbit/s")
     }
 
     struct CallResult {
@@ -62,13 +85,18 @@ struct VideoCallBenchmark: AsyncParsableCommand {
         /// (RTP and RTCP headers, SRTP tags, feedback, STUN consent checks).
         var videoBytes: Int
         var wireBytes: Int
+        var firstKeyframeBytes: Int
+
+        var seconds: Int
 
         func printLatency() {
             let summary = Summary(latencies)
-            print("glass-to-glass (capture → decoded), \(latencies.count) pictures: median \(format(summary.median)) ms, "
+            print("glass-to-glass (capture → decoded), \(latencies.count) pictures (\(format(Double(sent.framesCaptured) / Double(max(1, seconds)), decimals: 1)) fps): median \(format(summary.median)) ms, "
                   + "p90 \(format(summary.p90)), p99 \(format(summary.percentile(99))), max \(format(summary.max))")
-            print("  frames sent \(sent.framesSent), shown \(shown), refused \(refused), key frames \(sent.keyframes), "
-                  + "encode median \(format(sent.encodeMillisecondsMedian ?? 0)) ms, estimate \(sent.targetBitrates.last ?? 0) bit/s")
+            print("  pictures captured \(sent.framesCaptured), frames sent \(sent.framesSent), shown \(shown), refused \(refused), key frames \(sent.keyframes), "
+                  + "estimate \(sent.targetBitrates.last ?? 0) bit/s")
+            print("  per picture, medians: capture \(format(sent.captureMillisecondsMedian ?? 0)) ms, "
+                  + "BGRA→I420 \(format(sent.convertMillisecondsMedian ?? 0)) ms, encode \(format(sent.encodeMillisecondsMedian ?? 0)) ms")
         }
 
         func printBitrate(seconds: Int) {
@@ -83,6 +111,7 @@ struct VideoCallBenchmark: AsyncParsableCommand {
         let captured = Mutex<[UInt32: ContinuousClock.Instant]>([:])
         let decoded = Mutex<[(UInt32, ContinuousClock.Instant)]>([])
         let videoBytesAfter = Mutex<(since: ContinuousClock.Instant?, bytes: Int)>((nil, 0))
+        let firstKeyframeBytes = Mutex(0)
     }
 
     static func call(width: Int, height: Int, fps: Int, content: SyntheticScreen.Content, seconds: Int, changeDetection: Bool,
@@ -121,6 +150,7 @@ struct VideoCallBenchmark: AsyncParsableCommand {
         let sent = try await VideoSender.run(source: SyntheticVideoSource(SyntheticScreen(width: width, height: height, content: content)),
                                              connection: sender, mid: mid, options: sendOptions, duration: .seconds(seconds)) { frame in
             timeline.captured.withLock { $0[frame.rtpTimestamp] = frame.capturedAt }
+            if frame.number == 0 { timeline.firstKeyframeBytes.withLock { $0 = frame.bytes } }
             if frame.capturedAt >= measureStart { timeline.videoBytesAfter.withLock { $0.bytes += frame.bytes } }
         }
         let wireAfter = try await sender.stats().bytesSent
@@ -133,8 +163,9 @@ struct VideoCallBenchmark: AsyncParsableCommand {
         let decoded = timeline.decoded.withLock { $0 }
         let latencies = decoded.compactMap { timestamp, at in captured[timestamp].map { (at - $0).milliseconds } }
         guard let first = decoded.first, !latencies.isEmpty else { throw ValidationError("no picture was decoded") }
-        return CallResult(latencies: latencies, firstPicture: (first.1 - connectedAt).milliseconds, sent: sent,
+        return CallResult(seconds: seconds, latencies: latencies, firstPicture: (first.1 - connectedAt).milliseconds, sent: sent,
                           shown: playback.framesShown, refused: playback.framesRefused,
-                          videoBytes: timeline.videoBytesAfter.withLock { $0.bytes }, wireBytes: wireAfter - wireStart)
+                          videoBytes: timeline.videoBytesAfter.withLock { $0.bytes }, wireBytes: wireAfter - wireStart,
+                          firstKeyframeBytes: timeline.firstKeyframeBytes.withLock { $0 })
     }
 }
