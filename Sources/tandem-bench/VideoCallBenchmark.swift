@@ -163,9 +163,9 @@ struct VideoCallBenchmark: AsyncParsableCommand {
         let decoded = timeline.decoded.withLock { $0 }
         let latencies = decoded.compactMap { timestamp, at in captured[timestamp].map { (at - $0).milliseconds } }
         guard let first = decoded.first, !latencies.isEmpty else { throw ValidationError("no picture was decoded") }
-        return CallResult(seconds: seconds, latencies: latencies, firstPicture: (first.1 - connectedAt).milliseconds, sent: sent,
+        return CallResult(latencies: latencies, firstPicture: (first.1 - connectedAt).milliseconds, sent: sent,
                           shown: playback.framesShown, refused: playback.framesRefused,
                           videoBytes: timeline.videoBytesAfter.withLock { $0.bytes }, wireBytes: wireAfter - wireStart,
-                          firstKeyframeBytes: timeline.firstKeyframeBytes.withLock { $0 })
+                          firstKeyframeBytes: timeline.firstKeyframeBytes.withLock { $0 }, seconds: seconds)
     }
 }
