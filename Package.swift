@@ -118,6 +118,10 @@ let package = Package(
         .target(name: "Media", dependencies: ["CVPX", "COpus", "CYUV", "CZlib", "CMediaShims", "TandemBase"]),
         .target(name: "MediaTransport", dependencies: ["TandemBase", "RTP"]),
 
+        // X11 (issue 4): Xlib with MIT-SHM, RandR and XTest, and the shims for its macros.
+        .systemLibrary(name: "CX11", path: "Sources/CX11"),
+        .target(name: "CX11Shims", dependencies: ["CX11"], path: "Sources/CX11Shims"),
+
         // Protocol cores.
         .target(name: "TandemBase"),
         .target(name: "STUN", dependencies: ["TandemBase", "COpenSSL"]),
