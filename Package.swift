@@ -118,9 +118,11 @@ let package = Package(
         .target(name: "Media", dependencies: ["CVPX", "COpus", "CYUV", "CZlib", "CMediaShims", "TandemBase"]),
         .target(name: "MediaTransport", dependencies: ["TandemBase", "RTP"]),
 
-        // X11 (issue 4): Xlib with MIT-SHM, RandR and XTest, and the shims for its macros.
+        // X11 (issue 4): Xlib with MIT-SHM, RandR and XTest, the shims for its macros, screen
+        // capture, and the helper's viewer window.
         .systemLibrary(name: "CX11", path: "Sources/CX11"),
         .target(name: "CX11Shims", dependencies: ["CX11"], path: "Sources/CX11Shims"),
+        .target(name: "ScreenCapture", dependencies: ["CX11", "CX11Shims", "Media"]),
 
         // Protocol cores.
         .target(name: "TandemBase"),
