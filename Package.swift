@@ -123,6 +123,7 @@ let package = Package(
         .systemLibrary(name: "CX11", path: "Sources/CX11"),
         .target(name: "CX11Shims", dependencies: ["CX11"], path: "Sources/CX11Shims"),
         .target(name: "ScreenCapture", dependencies: ["CX11", "CX11Shims", "Media"]),
+        .target(name: "ScreenViewer", dependencies: ["CX11", "CX11Shims", "CYUV", "Media"]),
 
         // Protocol cores.
         .target(name: "TandemBase"),
