@@ -173,7 +173,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: [
             "TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "SCTP", "DataChannel", "PeerConnection",
             "TandemRuntime", "HTTPLite", "EchoPeer", "NetworkSimulation",
-            "Media", "MediaTransport",
+            "Media", "MediaTransport", "ScreenCapture", "ScreenViewer", "CX11", "CX11Shims",
         ], exclude: ["Fixtures"]),
     ] + signalingTargets,
     swiftLanguageModes: [.v6]
