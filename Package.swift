@@ -118,6 +118,13 @@ let package = Package(
         .target(name: "Media", dependencies: ["CVPX", "COpus", "CYUV", "CZlib", "CMediaShims", "TandemBase"]),
         .target(name: "MediaTransport", dependencies: ["TandemBase", "RTP"]),
 
+        // X11 (issue 4): Xlib with MIT-SHM, RandR and XTest, the shims for its macros, screen
+        // capture, and the helper's viewer window.
+        .systemLibrary(name: "CX11", path: "Sources/CX11"),
+        .target(name: "CX11Shims", dependencies: ["CX11"], path: "Sources/CX11Shims"),
+        .target(name: "ScreenCapture", dependencies: ["CX11", "CX11Shims", "Media"]),
+        .target(name: "ScreenViewer", dependencies: ["CX11", "CX11Shims", "CYUV", "Media"]),
+
         // Protocol cores.
         .target(name: "TandemBase"),
         .target(name: "STUN", dependencies: ["TandemBase", "COpenSSL"]),
@@ -171,7 +178,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: [
             "TandemBase", "STUN", "ICE", "DTLS", "SRTP", "RTP", "SDP", "SCTP", "DataChannel", "PeerConnection",
             "TandemRuntime", "HTTPLite", "EchoPeer", "NetworkSimulation",
-            "Media", "MediaTransport", "MediaPipeline",
+            "Media", "MediaTransport", "MediaPipeline", "ScreenCapture", "ScreenViewer", "CX11", "CX11Shims",
         ], exclude: ["Fixtures"]),
     ] + signalingTargets,
     swiftLanguageModes: [.v6]
