@@ -158,11 +158,12 @@ let package = Package(
                                                       .product(name: "NIOPosix", package: "swift-nio")]),
         // The WebRTC echo-test server and client (design notes §5).
         .target(name: "EchoPeer", dependencies: ["TandemRuntime", "HTTPLite", "SDP", "RTP", "MediaPipeline", "Media", "MediaTransport",
+                                                 "ScreenCapture", "CX11", "CX11Shims",
                                                  "CVPX", "COpus", "CYUV", "CZlib", "CMediaShims"]),
 
         // Command-line entry point.
         .executableTarget(name: "tandem", dependencies: [
-            "EchoPeer", "PeerConnection", "DTLS", "TandemBase", "Media", "CVPX", "COpus", "CYUV", "CZlib", "CMediaShims",
+            "EchoPeer", "PeerConnection", "DTLS", "TandemBase", "Media", "CVPX", "COpus", "CYUV", "CZlib", "CMediaShims", "CX11", "CX11Shims",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ] + signalingCommandDependencies),
 

@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import PeerConnection
 import RTP
+import ScreenCapture
 import SDP
 import Synchronization
 import TandemBase
@@ -21,6 +22,9 @@ public enum EchoClient {
         case synthetic(width: Int, height: Int, content: SyntheticScreen.Content)
         /// Frames of a VP8 IVF file, sent as they are at the file's rate (no PSNR: no source pictures).
         case ivf([UInt8])
+        /// An X display (nil: `$DISPLAY`) captured live, one of its screens (nil: the default one), every
+        /// picture stamped with its number.
+        case display(name: String?, screen: Int?)
         case none
     }
 
@@ -32,6 +36,8 @@ public enum EchoClient {
         public var audio = false
         public var toneFrequency = 440.0
         public var connection = PeerConnection.Options()
+        /// Write the last echoed picture here as PNG.
+        public var snapshotPath: String?
         /// Data channels of the echo protocol to open and check (0: none, at most 3), and messages per channel.
         public var dataChannels = 0
         public var dataChannelMessages = 20
@@ -55,10 +61,12 @@ public enum EchoClient {
 
         let sent = SentPictures()
         let firstPicture = Mutex<ContinuousClock.Instant?>(nil)
+        let lastPicture = Mutex<I420Frame?>(nil)
         let videoReceiver = Task { () -> PlaybackStatistics? in
             guard let videoMid else { return nil }
             return try await VideoReceiver.run(connection: connection, mid: videoMid, reference: { sent.source(of: $0) }) { frame in
                 firstPicture.withLock { $0 = $0 ?? frame.decodedAt }
+                if options.snapshotPath != nil { lastPicture.withLock { $0 = frame.picture } }
             }
         }
         let audioReceiver = Task { () -> AudioReceiveReport? in
@@ -77,6 +85,9 @@ public enum EchoClient {
                                     mid: videoMid ?? "", duration: duration, sent: sent)
         case let .ivf(file):
             try await sendIVF(file, connection: connection, mid: videoMid ?? "", duration: duration)
+        case let .display(name, screen):
+            try await sendCaptured(X11ScreenCapture(displayName: name, source: .screen(screen)), connection: connection,
+                                   mid: videoMid ?? "", duration: duration, sent: sent)
         case .none:
             nil
         }
@@ -87,6 +98,11 @@ public enum EchoClient {
         await connection.close()
         let playback = try await videoReceiver.value
         let heard = try await audioReceiver.value
+        if let path = options.snapshotPath, let picture = lastPicture.withLock({ $0 }) {
+            guard FileManager.default.createFile(atPath: path, contents: Data(PNGWriter.png(of: picture))) else {
+                throw EchoClientError.cannotWrite(path)
+            }
+        }
 
         var report = EchoClientReport(setupMilliseconds: (connectedAt - start).milliseconds, dtlsRole: stats.dtlsRole,
                                       srtpProfile: stats.srtpProfile, roundTripMilliseconds: stats.roundTripTime?.milliseconds,
@@ -107,7 +123,7 @@ public enum EchoClient {
             report.longestFreezeMilliseconds = playback.longestGap.milliseconds
             report.firstFrameMilliseconds = firstPicture.withLock { $0 }.map { ($0 - connectedAt).milliseconds }
             worked = playback.framesShown >= max(1, videoSent.framesSent / 3)
-            if case .synthetic = options.video { worked = worked && playback.psnrCount > 0 && (playback.psnrMedian ?? 0) >= 25 }
+            if options.video.numbersPictures { worked = worked && playback.psnrCount > 0 && (playback.psnrMedian ?? 0) >= 25 }
         }
         if let audioSent, let heard {
             report.audioPacketsSent = audioSent.packetsSent
@@ -147,11 +163,17 @@ public enum EchoClient {
 
     static func sendSynthetic(_ screen: SyntheticScreen, connection: PeerConnection, mid: String, duration: Duration,
                               sent: SentPictures) async throws -> VideoSendReport {
+        try await sendCaptured(SyntheticVideoSource(screen), connection: connection, mid: mid, duration: duration, sent: sent)
+    }
+
+    /// Encodes and sends `source`'s pictures, numbered, keeping them for the PSNR of their echoes.
+    static func sendCaptured<Source: VideoSource>(_ source: sending Source, connection: PeerConnection, mid: String,
+                                                  duration: Duration, sent: SentPictures) async throws -> VideoSendReport {
         var options = VideoSendOptions()
         options.stampFrameNumbers = true
         // Every picture counts for the echo's PSNR and frame rate, even when the content pauses.
         options.changeDetection = false
-        return try await VideoSender.run(source: SyntheticVideoSource(screen), connection: connection, mid: mid, options: options,
+        return try await VideoSender.run(source: source, connection: connection, mid: mid, options: options,
                                          duration: duration) { frame in sent.record(frame.number, frame.picture) }
     }
 
@@ -182,12 +204,24 @@ public enum EchoClient {
     }
 }
 
+extension EchoClient.VideoInput {
+    /// Whether the pictures carry their numbers (`FrameStamp`), so echoes can be compared with them.
+    var numbersPictures: Bool {
+        switch self {
+        case .synthetic, .display: true
+        case .ivf, .none: false
+        }
+    }
+}
+
 public enum EchoClientError: Error, CustomStringConvertible {
     case serverRefused(status: Int, body: String)
+    case cannotWrite(String)
 
     public var description: String {
         switch self {
         case let .serverRefused(status, body): "the echo server answered \(status): \(body)"
+        case let .cannotWrite(path): "cannot write \(path)"
         }
     }
 }

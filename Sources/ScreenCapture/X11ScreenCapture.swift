@@ -68,3 +68,9 @@ public final class X11ScreenCapture {
         return image
     }
 }
+
+/// A screen to share: the video sender captures it at its frame rate.
+extension X11ScreenCapture: VideoSource {
+    public var width: Int { area.width }
+    public var height: Int { area.height }
+}

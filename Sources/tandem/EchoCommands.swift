@@ -61,6 +61,15 @@ struct EchoClientCommand: AsyncParsableCommand {
     @Option(help: "Send the frames of this VP8 IVF file instead of the synthetic screen.")
     var ivf: String?
 
+    @Option(help: "Share this X display (e.g. :0) instead of the synthetic screen, captured live through MIT-SHM.")
+    var display: String?
+
+    @Option(help: "With --display: the X screen to share (default: the display's default screen).")
+    var screen: Int?
+
+    @Option(help: "Write the last echoed picture to this PNG file.")
+    var snapshot: String?
+
     @Flag(help: "Also send an Opus test tone (440 Hz) on an audio section and check its echo.")
     var audio = false
 
@@ -99,6 +108,8 @@ struct EchoClientCommand: AsyncParsableCommand {
         options.connection.interfaces = allInterfaces ? .all : .loopback
         if noVideo {
             options.video = .none
+        } else if let display {
+            options.video = .display(name: display, screen: screen)
         } else if let ivf {
             guard let data = FileManager.default.contents(atPath: ivf) else { throw ValidationError("cannot read the IVF file \(ivf)") }
             options.video = .ivf(Array(data))
@@ -106,6 +117,7 @@ struct EchoClientCommand: AsyncParsableCommand {
             options.video = .synthetic(width: dimensions.width, height: dimensions.height, content: content)
         }
         options.audio = audio
+        options.snapshotPath = snapshot
         options.dataChannels = dataChannels
         options.dataChannelMessages = dataChannelMessages
         let report = try await EchoClient.run(options)

@@ -41,7 +41,8 @@ struct LossyVideoSession {
     mutating func run(for duration: Duration) throws -> Report {
         let (mediaSSRC, rtxSSRC, receiverSSRC): (UInt32, UInt32, UInt32) = (0x1000, 0x2000, 0x3000)
         let screen = SyntheticScreen(width: width, height: height, content: .scrolling)
-        let encoder = try VP8Encoder(settings: VP8EncoderSettings(width: width, height: height, bitrate: 300_000, frameRate: frameRate))
+        // A fixed speed: a positive cpu-used adapts to measured encode time, i.e. to the machine's load.
+        let encoder = try VP8Encoder(settings: VP8EncoderSettings(width: width, height: height, bitrate: 300_000, frameRate: frameRate, cpuUsed: -8))
         var sender = VideoSendStream(configuration: .init(
             ssrc: mediaSSRC, payloadType: 96, maxPayloadSize: 300,
             rtx: .init(ssrc: rtxSSRC, payloadTypes: [96: 97], firstSequenceNumber: 100), initialPacingRate: 1_000_000,
