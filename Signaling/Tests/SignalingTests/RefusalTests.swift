@@ -11,7 +11,7 @@ struct RefusalTests {
     /// Runs a scenario against a fresh service seeded with tenant acme.
     func withService(remoteHelp: Bool = true, allowUnenrolled: Bool = false,
                      _ body: (TestService) async throws -> Void) async throws {
-        let service = try await TestService.start { $0.allowedOrigins = ["https://help.acme.example"] }
+        let service = try await TestService.start(configure: { $0.allowedOrigins = ["https://help.acme.example"] })
         try await service.seedAcme(remoteHelp: remoteHelp, allowUnenrolled: allowUnenrolled)
         do { try await body(service) } catch { await service.stop(); throw error }
         await service.stop()
