@@ -24,6 +24,7 @@ public enum RefusalCode: String, Codable, Sendable, CaseIterable {
     case deviceUnknown = "device_unknown"
     case deviceNotEnrolled = "device_not_enrolled"
     case deviceOffline = "device_offline"
+    case deviceNotBound = "device_not_bound"
     case complianceNotAcknowledged = "compliance_not_acknowledged"
     // Conditional access.
     case policyBlocked = "ca_blocked"
@@ -49,6 +50,8 @@ public enum RefusalCode: String, Codable, Sendable, CaseIterable {
     case badRequest = "bad_request"
     case notFound = "not_found"
     case conflict = "conflict"
+    // The service.
+    case auditUnavailable = "audit_unavailable"
 }
 
 /// A refusal: the code for programs and a sentence for people. Thrown by every decision function.

@@ -29,6 +29,8 @@ extension SignalingServer {
             return HTTPReplies.refusal(refusal)
         } catch let audited as AuditedRefusal {
             return HTTPReplies.refusal(audited.refusal)
+        } catch is AuditUnavailable {
+            return HTTPReplies.refusal(AuditUnavailable.refusal)
         } catch {
             logger.error("request failed", metadata: ["action": "\(action)", "error": "\(error)"])
             return HTTPReplies.json(["error": ["code": "internal", "reason": "The service could not handle this request."]],
@@ -76,8 +78,8 @@ extension SignalingServer {
         let access = try await identity.issuer.issue(.access, for: user, methods: methods, now: clock.now())
         let refresh = try await identity.issuer.issue(.refresh, for: user, methods: methods, now: clock.now())
         metrics.signIns.increment()
-        await hub.audit(tenantID: tenant.id, actor: "user:\(user.id)", action: "auth.token",
-                        reason: "Signed in with \(methods.joined(separator: "+")) from \(context.peerAddress).")
+        try await hub.audit(tenantID: tenant.id, actor: "user:\(user.id)", action: "auth.token",
+                            reason: "Signed in with \(methods.joined(separator: "+")) from \(context.peerAddress).")
         return HTTPReplies.json(["access_token": .string(access), "refresh_token": .string(refresh),
                                  "token_type": "Bearer",
                                  "expires_in": .number(Double(identity.issuer.accessLifetimeSeconds))])
@@ -93,7 +95,8 @@ extension SignalingServer {
         guard !user.disabled else { throw Refusal(.userDisabled, "Your account is disabled.") }
         let access = try await identity.issuer.issue(.access, for: user, methods: principal.authenticationMethods,
                                                      now: clock.now())
-        await hub.audit(tenantID: user.tenantID, actor: "user:\(user.id)", action: "auth.refresh", reason: "Token refreshed.")
+        try await hub.audit(tenantID: user.tenantID, actor: "user:\(user.id)", action: "auth.refresh",
+                            reason: "Token refreshed.")
         return HTTPReplies.json(["access_token": .string(access), "token_type": "Bearer",
                                  "expires_in": .number(Double(identity.issuer.accessLifetimeSeconds))])
     }
@@ -110,7 +113,8 @@ extension SignalingServer {
         else { throw Refusal(.credentialsInvalid, "Unknown device or wrong secret.") }
         guard device.enrolled else { throw Refusal(.deviceNotEnrolled, "The device \(device.name) is not enrolled.") }
         let token = try await identity.issuer.issue(for: device, now: clock.now())
-        await hub.audit(tenantID: tenantID, actor: "device:\(device.id)", action: "auth.device", reason: "Device token issued.")
+        try await hub.audit(tenantID: tenantID, actor: "device:\(device.id)", action: "auth.device",
+                            reason: "Device token issued.")
         return HTTPReplies.json(["access_token": .string(token), "token_type": "Bearer",
                                  "expires_in": .number(Double(identity.issuer.deviceLifetimeSeconds))])
     }

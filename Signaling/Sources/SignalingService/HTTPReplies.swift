@@ -33,6 +33,7 @@ enum HTTPReplies {
         case .notFound, .sessionNotFound, .deviceUnknown: .notFound
         case .conflict: .conflict
         case .lockedOut: .tooManyRequests
+        case .auditUnavailable: .serviceUnavailable
         default: .forbidden
         }
     }
