@@ -182,7 +182,41 @@ extension SessionHub {
         sessions.values.map(\.record).filter { $0.tenantID == tenantID }.sorted { $0.createdAt > $1.createdAt }
     }
 
-    /// Ends waiting sessions whose code or launch expired and active sessions past their maximum duration.
+    /// Graceful shutdown: every live session ends with reason `service_shutdown` (on record, both parties told),
+    /// then every connection is closed; connections that arrive meanwhile are closed at once.
+    public func shutdown() async {
+        shuttingDown = true
+        for sessionID in Array(sessions.keys) { await end(sessionID, reason: "service_shutdown", actor: "system") }
+        for connection in connections.values { connection.outbox.finish() }
+    }
+
+    /// Re-signs grants close to expiry, so that a session may run its full length on grants of a short lifetime:
+    /// once less than a quarter of a grant's lifetime is left, both parties receive a fresh `session.grant`
+    /// (`renewal: true`) with the permissions the helper's roles still allow. A helper who lost `view_screen`, or a
+    /// tenant no longer active, ends the session (`revoked`). A renewal that cannot be recorded is tried again at the
+    /// next sweep while the old grant runs out (fail closed).
+    func renewGrants() async {
+        let now = clock.seconds
+        let lead = max(1, configuration.grantLifetimeSeconds / 4)
+        for (sessionID, live) in sessions where live.record.state == .active && live.grantExpiresAt - now <= lead
+            && live.grantExpiresAt < live.waitingUntil / 1000 {
+            do {
+                let held = try await currentHelperPermissions(live)
+                try AccessControl.require(.viewScreen, held: held, device: live.device)
+                try await regrant(sessionID, permissions: Set(live.record.permissions), held: held, actor: "system",
+                                  reason: "Grant renewed before it expires.", renewal: true)
+            } catch let refusal as Refusal {
+                await audit(tenantID: live.record.tenantID, actor: live.helper.auditActor, action: "session.grant",
+                            refusal: refusal, sessionID: sessionID)
+                await end(sessionID, reason: "revoked", actor: "system")
+            } catch {
+                logger.error("grant renewal failed", metadata: ["session": "\(sessionID)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Ends waiting sessions whose code or launch expired and active sessions past their maximum duration, and
+    /// renews grants close to expiry.
     public func sweep() async {
         let now = clock.milliseconds
         for (sessionID, live) in sessions where live.waitingUntil <= now {
@@ -193,6 +227,7 @@ extension SessionHub {
             }
             await end(sessionID, reason: reason, actor: "system")
         }
+        await renewGrants()
         codes.purge(now: now)
     }
 }

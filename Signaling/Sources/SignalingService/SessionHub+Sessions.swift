@@ -263,7 +263,7 @@ extension SessionHub {
         let tenant = try? await store.tenant(id: live.record.tenantID)
         let maximum = Int64(tenant?.sessionMaxDurationSeconds ?? 8 * 3600) * 1000
         live.waitingUntil = now + maximum
-        live.grantExpiresAt = now / 1000 + min(configuration.grantLifetimeSeconds, maximum / 1000)
+        live.grantExpiresAt = grantExpiry(live)
         sessions[sessionID] = live
         metrics.activeSessions.increment()
         do {

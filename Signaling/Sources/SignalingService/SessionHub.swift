@@ -56,6 +56,8 @@ public actor SessionHub {
     var agents: [String: Int] = [:]
     var sessions: [String: LiveSession] = [:]
     var codes: SessionCodeBook
+    /// Set by graceful shutdown: new connections are closed at once.
+    var shuttingDown = false
     var random = SystemRandomNumberGenerator()
     /// How long a remote launch waits for the device's user (milliseconds).
     let launchTimeoutMilliseconds: Int64 = 120_000
@@ -80,6 +82,7 @@ public actor SessionHub {
         let (stream, continuation) = AsyncStream<String>.makeStream()
         connections[id] = Connection(id: id, address: address, outbox: continuation, principal: nil)
         metrics.connections.increment()
+        if shuttingDown { continuation.finish() }
         return (id, stream)
     }
 

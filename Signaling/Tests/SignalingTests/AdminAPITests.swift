@@ -178,22 +178,62 @@ struct RetentionAndConfigurationTests {
         await helper.close()
     }
 
-    @Test("Configuration: file first, then TANDEM_* environment variables")
+    @Test("Configuration: the file, then TANDEM_* environment variables, then flags; the file's host and port apply")
     func configuration() throws {
         let directory = try TemporaryDirectory.make()
         let file = directory + "/config.json"
-        try #"{"port": 9000, "allowedOrigins": ["https://a.example"], "turnSecret": "file", "codeFailuresPerUser": 3, "codeLockoutSeconds": 60}"#
+        try #"{"host": "0.0.0.0", "port": 9000, "allowedOrigins": ["https://a.example"], "turnSecret": "file", "codeFailuresPerUser": 3, "codeLockoutSeconds": 60, "grantLifetimeSeconds": 900, "passwordRounds": 5000}"#
             .write(toFile: file, atomically: true, encoding: .utf8)
-        let configuration = try ServiceConfiguration.load(file: file, environment: [
+        // The file alone: its host and port are not overridden by a default --listen.
+        let fileOnly = try ServiceConfiguration.load(file: file, environment: [:])
+        #expect(fileOnly.host == "0.0.0.0" && fileOnly.port == 9000 && fileOnly.grantLifetimeSeconds == 900)
+
+        let environment = [
             "TANDEM_TURN_SECRET": "env", "TANDEM_ICE_URLS": "stun:a:3478, turn:b:3478",
-            "TANDEM_PUBLIC_URL": "https://help.example",
-        ])
-        #expect(configuration.port == 9000 && configuration.allowedOrigins == ["https://a.example"])
+            "TANDEM_PUBLIC_URL": "https://help.example", "TANDEM_LISTEN": "127.0.0.2:9100",
+            "TANDEM_GRANT_LIFETIME_SECONDS": "600", "TANDEM_CODE_FAILURES_PER_ADDRESS": "7",
+            "TANDEM_TOKEN_SKEW_SECONDS": "30.5",
+        ]
+        let configuration = try ServiceConfiguration.load(file: file, environment: environment)
+        #expect(configuration.port == 9100 && configuration.host == "127.0.0.2")
+        #expect(configuration.allowedOrigins == ["https://a.example"])
         #expect(configuration.turnSecret == "env")
         #expect(configuration.iceURLs == ["stun:a:3478", "turn:b:3478"])
         #expect(configuration.issuer == "https://help.example")
-        #expect(configuration.codeLimits.failuresPerUser == 3)
+        #expect(configuration.codeLimits.failuresPerUser == 3 && configuration.codeLimits.failuresPerAddress == 7)
         #expect(configuration.codeLimits.lockoutMilliseconds == 60_000)
-        #expect(configuration.host == "127.0.0.1" && configuration.passwordRounds == 210_000)
+        #expect(configuration.grantLifetimeSeconds == 600 && configuration.tokenSkewSeconds == 30.5)
+        #expect(configuration.passwordRounds == 5000 && configuration.accessTokenLifetimeSeconds == 3600)
+
+        let flags = ConfigurationFlags(listen: ListenAddress("localhost:9200"), publicURL: "https://flag.example",
+                                       allowedOrigins: ["https://b.example"], iceURLs: ["stun:c:3478"])
+        let flagged = try ServiceConfiguration.load(file: file, environment: environment, flags: flags)
+        #expect(flagged.host == "localhost" && flagged.port == 9200 && flagged.issuer == "https://flag.example")
+        #expect(flagged.allowedOrigins == ["https://b.example"] && flagged.iceURLs == ["stun:c:3478"])
+        #expect(flagged.turnSecret == "env" && flagged.grantLifetimeSeconds == 600)
+
+        // A value that cannot be read is an error naming the variable, never a silent default.
+        #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration.load(file: nil, environment: ["TANDEM_PASSWORD_ROUNDS": "many"])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration.load(file: nil, environment: ["TANDEM_LISTEN": "8443"])
+        }
+    }
+
+    @Test("--listen: host names, IPv4 and bracketed IPv6; the issuer brackets an IPv6 host")
+    func listenAddresses() {
+        #expect(ListenAddress("localhost:8443") == ListenAddress(host: "localhost", port: 8443))
+        #expect(ListenAddress("127.0.0.1:0")?.port == 0)
+        #expect(ListenAddress("[::1]:8443")?.host == "::1")
+        for bad in ["8443", "localhost", "::1:8443", "[::1]8443", "[::1]:", "host:99999", ":8443", "a b:1", "[x]:1"] {
+            #expect(ListenAddress(bad) == nil, "\(bad)")
+        }
+        var configuration = ServiceConfiguration()
+        configuration.host = "::1"
+        configuration.port = 8443
+        #expect(configuration.issuer == "http://[::1]:8443")
+        configuration.host = "localhost"
+        #expect(configuration.issuer == "http://localhost:8443")
     }
 }

@@ -38,6 +38,8 @@ enum TestFailure: Error, CustomStringConvertible {
 struct TestService {
     let server: SignalingServer
     let port: Int
+    /// Triggers the service group's graceful shutdown.
+    let shutDown: @Sendable () async -> Void
     let task: Task<Void, any Error>
     let clock: TestClock
     let directory: String
@@ -64,15 +66,35 @@ struct TestService {
         let server = SignalingServer(store: store, identity: outcome.identity, configuration: configuration,
                                      clock: clock.serviceClock, logger: logger)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let application = server.application(onRunning: { port in continuation.yield(port) })
-        let task = Task { try await application.run() }
+        let group = server.serviceGroup(onRunning: { port in continuation.yield(port) })
+        let task = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TestFailure.timeout("server start") }
-        return TestService(server: server, port: port, task: task, clock: clock, directory: directory,
+        guard let port = await iterator.next() else {
+            _ = try await task.value
+            throw TestFailure.timeout("server start")
+        }
+        return TestService(server: server, port: port, shutDown: { await group.triggerGracefulShutdown() }, task: task,
+                           clock: clock, directory: directory,
                            firstAdminPassword: outcome.firstAdminPassword)
     }
 
+    /// Graceful shutdown, as SIGTERM does in `tandem serve` (cancelled if it takes longer than ten seconds).
     func stop() async {
+        await shutDown()
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(10))
+            task.cancel()
+        }
+        _ = await task.result
+        watchdog.cancel()
+        try? await server.store.close()
+    }
+
+    /// Stops without graceful shutdown, as a crash would: live sessions stay open in the store.
+    func crash() async {
         task.cancel()
         _ = await task.result
         try? await server.store.close()
