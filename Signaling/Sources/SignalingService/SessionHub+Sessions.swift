@@ -291,7 +291,7 @@ extension SessionHub {
         try await identity.grantKey.sign(SessionGrant(
             issuer: identity.issuer.issuer, tenantID: live.record.tenantID, sessionID: live.record.id,
             helperUserID: live.helper.subject, helperName: live.helper.displayName,
-            sharerUserID: live.sharer?.subject ?? "", deviceID: live.device?.id, permissions: live.record.permissions,
+            sharerUserID: live.record.sharerUserID ?? "", deviceID: live.device?.id, permissions: live.record.permissions,
             issuedAt: clock.seconds, expiresAt: live.grantExpiresAt))
     }
 
@@ -332,6 +332,21 @@ extension SessionHub {
         let mode = message["mode"]?.stringValue.flatMap(SessionMode.init(rawValue:)) ?? .viewOnly
         var owner: User?
         if let ownerID = live.device?.ownerUserID { owner = try await store.user(id: ownerID, tenantID: principal.tenantID) }
+        // The sharer's conditional access, as at session.join: the device's owner's groups, the agent's address, the
+        // device's compliance. Nobody signed in with a second factor here, so a sharer policy requiring MFA refuses.
+        do {
+            let tenant = try await activeTenant(principal.tenantID)
+            let evaluation = ConditionalAccess.evaluate(
+                policies: try await store.policies(tenantID: tenant.id), tenant: tenant,
+                context: .init(stage: .sessionStart, party: .sharer, userGroups: owner?.groups ?? [], usedMFA: false,
+                               address: connection.address, deviceCompliant: live.device?.compliant))
+            if let refusal = evaluation.refusal { throw refusal }
+        } catch let refusal as Refusal {
+            send(live.helperConnection, ["type": "session.refused", "sessionId": .string(sessionID),
+                                         "code": .string(refusal.code.rawValue), "reason": .string(refusal.reason)])
+            await end(sessionID, reason: "refused", actor: principal.auditActor)
+            throw refusal
+        }
         var sharer = principal
         if let owner { sharer.displayName = owner.displayName; sharer.email = owner.email }
         live.sharer = sharer

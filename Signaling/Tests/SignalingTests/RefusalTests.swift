@@ -254,6 +254,38 @@ struct RefusalTests {
         }
     }
 
+    @Test("Remote launch: the sharer's conditional access applies when the agent accepts")
+    func launchConditionalAccess() async throws {
+        try await withService { service in
+            try await service.store.savePolicy(ConditionalAccessPolicy(
+                id: "office", tenantID: "acme", name: "Sharers only from the lab", parties: [.sharer],
+                allowedRanges: ["lab"]))
+            let agent = try await service.deviceAgent("pc-1")
+            let helper = try await service.signedIn("helen")
+            helper.send(["type": "session.create", "deviceId": "pc-1"])
+            let created = try await helper.next("session.created")
+            let request = try await agent.next("launch.request")
+            #expect(try await agent.refusal(["type": "launch.response", "sessionId": request["sessionId"] ?? .null,
+                                             "accept": true]) == "ca_address_not_allowed")
+            try await expectAudited(service, .addressNotAllowed, action: "launch.response")
+            #expect(try await helper.next("session.refused")["code"] == "ca_address_not_allowed")
+            #expect(try await helper.next("session.ended")["reason"] == "refused")
+            #expect(await helper.messages.types().contains("session.started") == false)
+            #expect(try await service.store.session(id: created["sessionId"]?.stringValue ?? "")?.endReason == "refused")
+
+            // A sharer policy requiring MFA refuses too: nobody signed in with a second factor on the agent.
+            try await service.store.deletePolicy(id: "office", tenantID: "acme")
+            try await service.store.savePolicy(ConditionalAccessPolicy(
+                id: "mfa", tenantID: "acme", name: "Sharers need MFA", parties: [.sharer], requireMFA: true))
+            helper.send(["type": "session.create", "deviceId": "pc-1"])
+            let second = try await agent.next("launch.request")
+            #expect(try await agent.refusal(["type": "launch.response", "sessionId": second["sessionId"] ?? .null,
+                                             "accept": true]) == "ca_mfa_required")
+            await agent.close()
+            await helper.close()
+        }
+    }
+
     @Test("Unenrolled device while the tenant does not allow them")
     func unenrolled() async throws {
         try await withService { service in

@@ -159,6 +159,11 @@ struct SessionFlowTests {
         _ = try await agent.next("session.started")
         let sessionID = try #require(created["sessionId"]?.stringValue)
         #expect(try await service.store.session(id: sessionID)?.sharerUserID == "sam")
+        // The grant names the device's owner as the sharer (PROTOCOL.md §2.6), not the agent's device id.
+        let launchGrant = try await SessionGrant.verify(try #require(started["grant"]?.stringValue),
+                                                        publicJWKS: service.server.identity.grantKey.publicJWKS,
+                                                        sessionID: sessionID, now: Date())
+        #expect(launchGrant.sharerUserID == "sam" && launchGrant.deviceID == "pc-1")
         _ = try await service.http("POST", "/admin/v1/tenants/acme/sessions/\(sessionID)/end") // not signed in: refused
         #expect(try await service.refusalRecord(.notSignedIn)?.entry.action == "admin.session.end")
         await service.server.hub.end(sessionID, reason: "admin", actor: "admin:test")
@@ -390,7 +395,13 @@ struct SessionFlowTests {
         agent.send(["type": "launch.response", "sessionId": request["sessionId"] ?? .null, "accept": true,
                     "mode": "full_control"])
         // Reed's roles give view and unattended control, not full control.
-        #expect(try await reed.next("session.started")["permissions"] == ["view_screen", "unattended_control"])
+        let started = try await reed.next("session.started")
+        #expect(started["permissions"] == ["view_screen", "unattended_control"])
+        // Lab 7 has no owner: the grant's sharer is the device itself.
+        let grant = try await SessionGrant.verify(try #require(started["grant"]?.stringValue),
+                                                  publicJWKS: service.server.identity.grantKey.publicJWKS,
+                                                  sessionID: try #require(request["sessionId"]?.stringValue), now: Date())
+        #expect(grant.sharerUserID == "device:lab-7")
         await agent.close()
         await helen.close()
         await reed.close()
