@@ -16,6 +16,7 @@ public enum RefusalCode: String, Codable, Sendable, CaseIterable {
     case credentialsInvalid = "credentials_invalid"
     case mfaCodeRequired = "mfa_code_required"
     case mfaCodeInvalid = "mfa_code_invalid"
+    case signInLockedOut = "sign_in_locked_out"
     case remoteHelpDisabled = "remote_help_disabled"
     // Roles.
     case permissionMissing = "permission_missing"

@@ -204,6 +204,7 @@ extension SignalingServer {
                 var generator = SystemRandomNumberGenerator()
                 let secret = Base32.encode(generator.bytes(20))
                 user.totpSecret = secret
+                user.totpLastStep = nil
                 try await self.auditChange(caller, "admin.user.totp", user.tenantID, "Enrolled TOTP for \(user.username).",
                                            ["user": user.id])
                 try await self.store.saveUser(user)

@@ -53,9 +53,19 @@ extension SignalingServer {
             throw await refuse(Refusal(.tenantUnknown, "No organisation \(tenantID)."))
         }
         guard tenant.enabled else { throw await refuse(Refusal(.tenantDisabled, "The organisation \(tenant.name) is disabled.")) }
+        let address = context.peerAddress
+        do {
+            try await signInGuard.checkNotLockedOut(tenantID: tenant.id, username: username, address: address,
+                                                    now: clock.milliseconds)
+        } catch { throw await refuse(error) }
+        func failed(_ refusal: Refusal) async -> AuditedRefusal {
+            await signInGuard.recordFailure(tenantID: tenant.id, username: username, address: address,
+                                            now: clock.milliseconds)
+            return await refuse(refusal)
+        }
         let stored = try await store.user(username: username, tenantID: tenant.id)
         guard let user = stored, let hash = user.passwordHash, identity.passwords.verify(password, against: hash) else {
-            throw await refuse(Refusal(.credentialsInvalid, "The user name or password is wrong."))
+            throw await failed(Refusal(.credentialsInvalid, "The user name or password is wrong."))
         }
         guard !user.disabled else { throw await refuse(Refusal(.userDisabled, "Your account is disabled.")) }
         var methods = ["pwd"]
@@ -63,8 +73,17 @@ extension SignalingServer {
             guard let code = body["otp"]?.stringValue else {
                 throw await refuse(Refusal(.mfaCodeRequired, "Enter the code from your authenticator app."))
             }
-            guard totp.verify(code, at: clock.seconds) else {
-                throw await refuse(Refusal(.mfaCodeInvalid, "The authenticator code is wrong or too old."))
+            guard let step = totp.matchingStep(code, at: clock.seconds) else {
+                throw await failed(Refusal(.mfaCodeInvalid, "The authenticator code is wrong or too old."))
+            }
+            guard await signInGuard.claimTOTPStep(step, for: user) else {
+                throw await failed(Refusal(.mfaCodeInvalid,
+                                           "This authenticator code was used already; wait for the next one."))
+            }
+            // Kept with the user, so that a restart does not accept the code again.
+            if var fresh = try await store.user(id: user.id, tenantID: tenant.id) {
+                fresh.totpLastStep = max(step, fresh.totpLastStep ?? step)
+                try await store.saveUser(fresh)
             }
             methods += ["otp", "mfa"]
         }

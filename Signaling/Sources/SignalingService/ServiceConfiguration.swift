@@ -24,6 +24,10 @@ public struct ServiceConfiguration: Codable, Sendable {
     public var codeFailuresPerAddress: Int = 10
     public var codeFailuresPerTenant: Int = 100
     public var codeLockoutSeconds: Int64 = 900
+    /// Failed `/auth/token` sign-ins per user name and per address within 15 minutes before a lockout.
+    public var signInFailuresPerUser: Int = 10
+    public var signInFailuresPerAddress: Int = 30
+    public var signInLockoutSeconds: Int64 = 900
     /// External identity providers' keys are refreshed at most this often when a token names an unknown key.
     public var jwksMinimumRefreshSeconds: Double = 30
     public var tokenSkewSeconds: Double = 60
@@ -51,6 +55,9 @@ public struct ServiceConfiguration: Codable, Sendable {
         codeFailuresPerAddress = try value(.codeFailuresPerAddress, defaults.codeFailuresPerAddress)
         codeFailuresPerTenant = try value(.codeFailuresPerTenant, defaults.codeFailuresPerTenant)
         codeLockoutSeconds = try value(.codeLockoutSeconds, defaults.codeLockoutSeconds)
+        signInFailuresPerUser = try value(.signInFailuresPerUser, defaults.signInFailuresPerUser)
+        signInFailuresPerAddress = try value(.signInFailuresPerAddress, defaults.signInFailuresPerAddress)
+        signInLockoutSeconds = try value(.signInLockoutSeconds, defaults.signInLockoutSeconds)
         jwksMinimumRefreshSeconds = try value(.jwksMinimumRefreshSeconds, defaults.jwksMinimumRefreshSeconds)
         tokenSkewSeconds = try value(.tokenSkewSeconds, defaults.tokenSkewSeconds)
     }
@@ -64,6 +71,11 @@ public struct ServiceConfiguration: Codable, Sendable {
     }
 
     /// The file (every key optional), then the environment (`TANDEM_*`, one variable per setting), then the flags.
+    public var signInLimits: SignInGuard.Limits {
+        .init(failuresPerUser: signInFailuresPerUser, failuresPerAddress: signInFailuresPerAddress,
+              lockoutMilliseconds: signInLockoutSeconds * 1000)
+    }
+
     public static func load(file: String?, environment: [String: String], flags: ConfigurationFlags = .init()) throws
         -> ServiceConfiguration
     {
@@ -109,6 +121,9 @@ public struct ServiceConfiguration: Codable, Sendable {
         ("TANDEM_CODE_FAILURES_PER_ADDRESS", { set(&$0.codeFailuresPerAddress, $1) }),
         ("TANDEM_CODE_FAILURES_PER_TENANT", { set(&$0.codeFailuresPerTenant, $1) }),
         ("TANDEM_CODE_LOCKOUT_SECONDS", { set(&$0.codeLockoutSeconds, $1) }),
+        ("TANDEM_SIGN_IN_FAILURES_PER_USER", { set(&$0.signInFailuresPerUser, $1) }),
+        ("TANDEM_SIGN_IN_FAILURES_PER_ADDRESS", { set(&$0.signInFailuresPerAddress, $1) }),
+        ("TANDEM_SIGN_IN_LOCKOUT_SECONDS", { set(&$0.signInLockoutSeconds, $1) }),
         ("TANDEM_JWKS_MINIMUM_REFRESH_SECONDS", { set(&$0.jwksMinimumRefreshSeconds, $1) }),
         ("TANDEM_TOKEN_SKEW_SECONDS", { set(&$0.tokenSkewSeconds, $1) }),
     ]

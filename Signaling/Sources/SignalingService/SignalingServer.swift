@@ -18,6 +18,8 @@ public final class SignalingServer: Sendable {
     public let configuration: ServiceConfiguration
     public let clock: ServiceClock
     public let metrics: ServiceMetrics
+    /// Sign-in lockouts and one-time use of TOTP codes for `/auth/token`.
+    public let signInGuard: SignInGuard
     let logger: Logger
 
     public init(store: any Store, identity: IdentityServices, configuration: ServiceConfiguration,
@@ -28,6 +30,7 @@ public final class SignalingServer: Sendable {
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
+        self.signInGuard = SignInGuard(limits: configuration.signInLimits)
         self.hub = SessionHub(store: store, identity: identity, configuration: configuration, clock: clock,
                               metrics: metrics, logger: logger)
     }
@@ -160,6 +163,7 @@ struct Sweeper: Service {
         var lastRetention = ContinuousClock.now - .seconds(3600)
         while !Task.isCancelled {
             await server.hub.sweep()
+            await server.signInGuard.purge(now: server.clock.milliseconds)
             if ContinuousClock.now - lastRetention >= .seconds(3600) {
                 lastRetention = .now
                 _ = try? await Retention.apply(store: server.store, now: server.clock)

@@ -105,6 +105,42 @@ struct AdminAPITests {
         #expect(metrics.body.contains("tandem_refusals_total{code=\"credentials_invalid\"}"))
     }
 
+    @Test("Sign-in: failures lock out the user name (even with the right password) until the lockout ends; a TOTP code works once")
+    func signInLimits() async throws {
+        let service = try await TestService.start(configure: { $0.signInFailuresPerUser = 3 })
+        defer { Task { await service.stop() } }
+        let password = try #require(service.firstAdminPassword)
+        func signIn(_ username: String, _ password: String, otp: String? = nil) async throws -> (status: Int, body: JSONValue) {
+            var body: JSONValue = ["tenant": "default", "username": .string(username), "password": .string(password)]
+            if let otp, case .object(var fields) = body { fields["otp"] = .string(otp); body = .object(fields) }
+            return try await service.httpJSON("POST", "/auth/token", json: body)
+        }
+        for attempt in 0..<3 { #expect(try await signIn("admin", "guess-\(attempt)").status == 401) }
+        let locked = try await signIn("admin", password)
+        #expect(locked.status == 429 && locked.body["error"]?["code"] == "sign_in_locked_out")
+        #expect(locked.body["access_token"] == nil)
+        #expect(try await service.refusalRecord(.signInLockedOut)?.entry.details["username"] == "admin")
+        // Unknown user names count too, and are locked the same way.
+        for attempt in 0..<3 { _ = try await signIn("nobody", "guess-\(attempt)") }
+        #expect(try await signIn("nobody", "x").body["error"]?["code"] == "sign_in_locked_out")
+        service.clock.advance(seconds: 901)
+        let token = try #require(try await signIn("admin", password).body["access_token"]?.stringValue)
+
+        // TOTP: the code that signed in once is refused the second time, within its 30-second step.
+        let enrolled = try await service.httpJSON("POST", "/admin/v1/tenants/default/users/admin/totp", token: token)
+        let secret = try #require(enrolled.body["secret"]?.stringValue)
+        let totp = try #require(TOTP(base32Secret: secret))
+        let code = totp.code(at: service.clock.serviceClock.seconds)
+        #expect(try await signIn("admin", password, otp: code).status == 200)
+        let replay = try await signIn("admin", password, otp: code)
+        #expect(replay.status == 401 && replay.body["error"]?["code"] == "mfa_code_invalid")
+        #expect(replay.body["error"]?["reason"]?.stringValue?.contains("used already") == true)
+        #expect(try await service.store.user(id: "admin", tenantID: "default")?.totpLastStep
+                == service.clock.serviceClock.seconds / 30)
+        service.clock.advance(seconds: 30)
+        #expect(try await signIn("admin", password, otp: totp.code(at: service.clock.serviceClock.seconds)).status == 200)
+    }
+
     @Test("Reports: active sessions, past sessions with filters and CSV; an admin ends a session")
     func reports() async throws {
         let service = try await TestService.start()
