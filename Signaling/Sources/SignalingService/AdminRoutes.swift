@@ -72,6 +72,7 @@ extension SignalingServer {
                 guard try await self.store.tenant(id: tenant.id) == nil else {
                     throw Refusal(.conflict, "A tenant \(tenant.id) exists already.")
                 }
+                try await self.requireUniqueIdentityProvider(tenant)
                 try await self.auditChange(caller, "admin.tenant.create", tenant.id, "Created tenant \(tenant.name).")
                 try await self.store.saveTenant(tenant)
                 return HTTPReplies.json(encoding: tenant, status: .created)
@@ -88,6 +89,7 @@ extension SignalingServer {
                 var tenant = try await request.decodedBody(Tenant.self)
                 tenant.id = existing.id
                 if !caller.user.isOperator { tenant.enabled = existing.enabled }
+                try await self.requireUniqueIdentityProvider(tenant)
                 try await self.auditChange(caller, "admin.tenant.update", tenant.id, "Updated settings of \(tenant.name).",
                                            ["remoteHelpEnabled": "\(tenant.remoteHelpEnabled)",
                                             "allowUnenrolledDevices": "\(tenant.allowUnenrolledDevices)",
@@ -140,6 +142,17 @@ extension SignalingServer {
     }
 
     func tenantID(_ context: SignalingRequestContext) -> String { context.parameters.get("tenant") ?? "" }
+
+    /// An identity provider's (issuer, external tenant id) belongs to one tenant: its tokens name one organisation.
+    func requireUniqueIdentityProvider(_ tenant: Tenant) async throws {
+        guard let provider = tenant.identityProvider else { return }
+        if let other = try await store.tenants().first(where: { other in
+            other.id != tenant.id && other.identityProvider?.issuer == provider.issuer
+                && other.identityProvider?.externalTenantID == provider.externalTenantID
+        }) {
+            throw Refusal(.conflict, "The identity provider \(provider.issuer) with tenant id \(provider.externalTenantID) is already set up for \(other.id).")
+        }
+    }
 
     /// Records an admin change; called before the change is made, which does not happen if the record cannot be
     /// written (fail closed).

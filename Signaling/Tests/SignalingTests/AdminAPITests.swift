@@ -141,6 +141,32 @@ struct AdminAPITests {
         #expect(try await signIn("admin", password, otp: totp.code(at: service.clock.serviceClock.seconds)).status == 200)
     }
 
+    @Test("An identity provider's (issuer, external tenant id) may belong to one tenant only")
+    func uniqueIdentityProvider() async throws {
+        let service = try await TestService.start()
+        defer { Task { await service.stop() } }
+        let token = try await service.token("admin", tenant: "default")
+        let provider = ExternalIdentityProvider(issuer: "https://login.example/", audience: "api://tandem",
+                                                externalTenantID: "ext-1")
+        let created = try await service.httpJSON("POST", "/admin/v1/tenants", json: .encoding(
+            Tenant(id: "globex", name: "Globex", identityProvider: provider)), token: token)
+        #expect(created.status == 201)
+        var tenant = try #require(try await service.store.tenant(id: "default"))
+        tenant.identityProvider = provider
+        let taken = try await service.httpJSON("PUT", "/admin/v1/tenants/default", json: .encoding(tenant), token: token)
+        #expect(taken.status == 409 && taken.body["error"]?["code"] == "conflict")
+        #expect(try await service.store.tenant(id: "default")?.identityProvider == nil)
+        let copy = try await service.httpJSON("POST", "/admin/v1/tenants", json: .encoding(
+            Tenant(id: "initech", name: "Initech", identityProvider: provider)), token: token)
+        #expect(copy.status == 409)
+        // The same issuer with another external tenant id is another organisation.
+        tenant.identityProvider?.externalTenantID = "ext-2"
+        #expect(try await service.httpJSON("PUT", "/admin/v1/tenants/default", json: .encoding(tenant), token: token).status == 200)
+        // Saving globex again (its own pair) is no conflict.
+        let globex = try #require(try await service.store.tenant(id: "globex"))
+        #expect(try await service.httpJSON("PUT", "/admin/v1/tenants/globex", json: .encoding(globex), token: token).status == 200)
+    }
+
     @Test("Reports: active sessions, past sessions with filters and CSV; an admin ends a session")
     func reports() async throws {
         let service = try await TestService.start()
@@ -177,6 +203,15 @@ struct AdminAPITests {
         #expect(lines[1].hasPrefix("\(sessionID),helen,Helen Help,sam,Sam Sharer,pc-1,"))
         #expect(lines[1].hasSuffix(",view_screen full_control,true,false,admin"))
         #expect(SessionCSV.escape("a,\"b\"") == "\"a,\"\"b\"\"\"")
+        // Cells a spreadsheet would run as formulas are neutralised (OWASP CSV injection).
+        for formula in ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd"] {
+            let escaped = SessionCSV.escape(formula)
+            #expect(escaped.hasPrefix("\"'"), "\(formula) → \(escaped)")
+        }
+        #expect(SessionCSV.escape("Helen Help") == "Helen Help")
+        let hostile = SessionRecord(id: "s1", tenantID: "acme", helperUserID: "h", helperName: "=cmd|' /C calc'!A0",
+                                    createdAt: 0)
+        #expect(SessionCSV.render([hostile]).contains(",\"'=cmd|' /C calc'!A0\","))
         await helper.close()
         await sharer.close()
     }
