@@ -150,7 +150,10 @@ extension SignalingServer {
             other.id != tenant.id && other.identityProvider?.issuer == provider.issuer
                 && other.identityProvider?.externalTenantID == provider.externalTenantID
         }) {
-            throw Refusal(.conflict, "The identity provider \(provider.issuer) with tenant id \(provider.externalTenantID) is already set up for \(other.id).")
+            throw Refusal(.conflict, """
+                The identity provider \(provider.issuer) with tenant id \(provider.externalTenantID) is already set up \
+                for \(other.id).
+                """)
         }
     }
 

@@ -130,8 +130,8 @@ extension SessionHub {
         }
     }
 
-    /// Checks the sharer's device (bound to the sharer, enrolment, RBAC scope of the helper) and both parties' conditional access, then
-    /// introduces the parties to each other.
+    /// Checks the sharer's device (bound to the sharer, enrolment, RBAC scope of the helper) and both parties'
+    /// conditional access, then introduces the parties to each other.
     private func admitSharer(_ sessionID: String, tenant: Tenant, sharer: Principal, connection: Connection,
                              deviceID: String?) async throws {
         var device: Device?

@@ -32,19 +32,9 @@ enum TandemBinary {
 
     /// Runs `tandem arguments…` to its end.
     static func run(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try path())
-        process.arguments = arguments
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        let child = try ChildProcess(try path(), arguments, environment: environment)
+        let status = try await child.wait(timeout: .seconds(120))
+        return (status, try await child.output.complete(), try await child.errors.complete())
     }
 
     /// A TCP port nobody listens on right now (bound to port 0, read back, released).
@@ -104,57 +94,142 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Text that arrives from another thread.
+/// Text that a reader thread collects from a pipe until its end.
 final class OutputBuffer: Sendable {
-    private let storage = Mutex("")
-    func append(_ data: Data) { storage.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-    var text: String { storage.withLock { $0 } }
+    private let storage = Mutex((text: "", finished: false))
+    func append(_ bytes: ArraySlice<UInt8>) { storage.withLock { $0.text += String(decoding: bytes, as: UTF8.self) } }
+    func finish() { storage.withLock { $0.finished = true } }
+    var text: String { storage.withLock { $0.text } }
+
+    /// The whole text, once the writer closed its end.
+    func complete() async throws -> String {
+        for _ in 0..<1200 {
+            if let text = storage.withLock({ $0.finished ? $0.text : nil }) { return text }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw CommandFailure("the child's output did not end")
+    }
 }
 
-/// `tandem serve …` as a child process; its standard output is collected as it comes.
-final class ServeProcess {
-    let process: Process
-    private let output = OutputBuffer()
+/// A child process started with posix_spawn, its standard output and error read by threads of their own. (Not
+/// Foundation's Process: its run() crashed here while other tests opened and closed sockets by the hundred.) Only
+/// descriptors 0–2 reach the child (posix_spawn_file_actions_addclosefrom_np), none of this process's sockets.
+final class ChildProcess {
+    let pid: pid_t
+    let output = OutputBuffer()
+    let errors = OutputBuffer()
+    private var status: Int32?
 
-    init(_ arguments: [String]) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: try TandemBinary.path())
-        process.arguments = ["serve"] + arguments + ["--log-level", "error"]
-        process.environment = TandemBinary.environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        pipe.fileHandleForReading.readabilityHandler = { [output] handle in output.append(handle.availableData) }
-        try process.run()
+    init(_ path: String, _ arguments: [String], environment: [String: String]) throws {
+        var outputPipe: [Int32] = [0, 0]
+        var errorPipe: [Int32] = [0, 0]
+        guard pipe(&outputPipe) == 0, pipe(&errorPipe) == 0 else { throw CommandFailure("pipe failed") }
+        for descriptor in outputPipe + errorPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
+        guard Self.addCloseFrom(&actions, 3) == 0 else { throw CommandFailure("addclosefrom failed") }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        close(outputPipe[1])
+        close(errorPipe[1])
+        guard result == 0 else {
+            close(outputPipe[0])
+            close(errorPipe[0])
+            throw CommandFailure("posix_spawn \(path) failed: \(result)")
+        }
+        self.pid = pid
+        for (descriptor, buffer) in [(outputPipe[0], output), (errorPipe[0], errors)] {
+            Thread {
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let count = read(descriptor, &chunk, chunk.count)
+                    if count > 0 { buffer.append(chunk[0..<count]) } else if count == 0 || errno != EINTR { break }
+                }
+                close(descriptor)
+                buffer.finish()
+            }.start()
+        }
     }
 
-    var text: String { output.text }
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34; declared only for _GNU_SOURCE, which Swift's Glibc
+    /// module does not define), looked up at run time.
+    static let addCloseFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+            fatalError("this C library has no posix_spawn_file_actions_addclosefrom_np")
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32)
+            -> Int32).self)
+    }()
+
+    var isRunning: Bool {
+        if status != nil { return false }
+        var raw: Int32 = 0
+        guard waitpid(pid, &raw, WNOHANG) == pid else { return true }
+        // WIFEXITED / WEXITSTATUS (the macros do not reach Swift): exit code, or 128 + the signal.
+        status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        return false
+    }
+
+    func signal(_ number: Int32) { if isRunning { kill(pid, number) } }
+
+    /// The exit status (128 + signal if killed); after `timeout` the child is killed and the wait fails.
+    func wait(timeout: Duration) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning {
+            guard ContinuousClock.now < deadline else {
+                kill(pid, SIGKILL)
+                while isRunning { try await Task.sleep(for: .milliseconds(10)) }
+                throw CommandFailure("the child did not exit in time")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return status ?? -1
+    }
+
+    deinit {
+        if isRunning {
+            kill(pid, SIGKILL)
+            var raw: Int32 = 0
+            waitpid(pid, &raw, 0)
+        }
+    }
+}
+
+/// `tandem serve …` as a child process.
+final class ServeProcess {
+    let child: ChildProcess
+
+    init(_ arguments: [String]) throws {
+        child = try ChildProcess(try TandemBinary.path(), ["serve"] + arguments + ["--log-level", "error"],
+                                 environment: TandemBinary.environment)
+    }
+
+    var text: String { child.output.text }
 
     /// Waits until the output contains `expected` (the child printing it), or fails.
     func waitFor(_ expected: String, timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         while !text.contains(expected) {
-            guard process.isRunning else { throw CommandFailure("tandem serve exited: \(text)") }
+            guard child.isRunning else { throw CommandFailure("tandem serve exited: \(text)\(child.errors.text)") }
             guard ContinuousClock.now < deadline else { throw CommandFailure("no '\(expected)' in: \(text)") }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
 
-    /// SIGTERM, then the exit status (or a failure after `timeout`, the child killed).
+    /// SIGTERM, then the exit status (the child killed, and a failure, if it takes longer than `timeout`).
     func terminate(timeout: Duration = .seconds(20)) async throws -> Int32 {
-        process.terminate()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else {
-                kill(process.processIdentifier, SIGKILL)
-                throw CommandFailure("tandem serve did not stop after SIGTERM")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return process.terminationStatus
+        child.signal(SIGTERM)
+        let status = try await child.wait(timeout: timeout)
+        _ = try await child.output.complete()
+        return status
     }
-
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }
 
 @Suite("Command line: tandem serve and tandem audit verify", .serialized)
