@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import SignalingStore
 
@@ -10,11 +11,16 @@ struct AuditCommand: AsyncParsableCommand {
     )
 }
 
-/// Walks the hash chain; exits 0 when intact and 1 on the first sign of tampering.
+/// Walks the hash chain on a read-only connection; exits 0 when intact, 1 on the first sign of tampering and 2 when
+/// there is no Tandem database to check.
 struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check the audit log's hash chain; exit non-zero if any record was edited, removed or reordered."
+        abstract: "Check the audit log's hash chain; exit non-zero if any record was edited, removed or reordered.",
+        discussion: """
+            Opens the database read-only and never migrates it. Exit status: 0 intact, 1 tampered, \
+            2 no Tandem database at --data-dir / --database (or an unreadable one).
+            """
     )
 
     @OptionGroup var store: StoreOptions
@@ -22,13 +28,27 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     mutating func run() async throws {
         var logger = Logger(label: "tandem.audit")
         logger.logLevel = .warning
-        let opened = try await store.open(logger: logger)
-        let report = try await AuditVerification.verify(opened)
+        let opened: SQLStore
+        do {
+            opened = try await store.open(access: .readOnly, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("tandem audit verify: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let report: AuditVerification.Report
+        do {
+            report = try await AuditVerification.verify(opened)
+        } catch {
+            try? await opened.close()
+            FileHandle.standardError.write(Data("tandem audit verify: could not read the audit log: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         try await opened.close()
         if let problem = report.problem {
             print("audit chain BROKEN after \(report.checked) good records: \(problem)")
             throw ExitCode(1)
         }
-        print("audit chain intact: \(report.checked) records")
+        let head = report.head.map { ", head \($0.sequence) \($0.hash)" } ?? ""
+        print("audit chain intact: \(report.checked) records\(head)")
     }
 }

@@ -6,7 +6,6 @@ import Prometheus
 import SignalingIdentity
 import SignalingService
 import SignalingStore
-import TandemBase
 
 /// `tandem serve`: the signaling service on the embedded SQLite default or PostgreSQL.
 struct ServeCommand: AsyncParsableCommand {
@@ -15,36 +14,37 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the signaling service (HTTP admin API, /ws for parties and device agents, /health, /metrics)."
     )
 
-    @Option(help: "Address and port to listen on.")
-    var listen = "127.0.0.1:8443"
+    @Option(help: "HOST:PORT to listen on, e.g. 127.0.0.1:8443, localhost:8443, [::1]:8443 (default: the configuration file's host and port, else 127.0.0.1:8443).")
+    var listen: String?
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "JSON configuration file (flags and TANDEM_* environment variables override it).")
+    @Option(help: "JSON configuration file (TANDEM_* environment variables and flags override it).")
     var config: String?
 
     @Option(help: "Public base URL of the service (token issuer, default allowed Origin).")
     var publicURL: String?
 
-    @Option(help: "Extra allowed browser Origin for /ws (repeatable).")
+    @Option(help: "Allowed browser Origin for /ws (repeatable; replaces the file's and the environment's list).")
     var allowedOrigin: [String] = []
 
-    @Option(help: "STUN/TURN URL handed to parties (repeatable), e.g. turn:relay.example:3478.")
+    @Option(help: "STUN/TURN URL handed to parties (repeatable; replaces the file's and the environment's list), e.g. turn:relay.example:3478.")
     var iceURL: [String] = []
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
-    mutating func run() async throws {
-        guard let address = TransportAddress(listen) else {
-            throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8443")
+    func validate() throws {
+        if let listen, ListenAddress(listen) == nil {
+            throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8443, localhost:8443 or [::1]:8443")
         }
-        var configuration = try ServiceConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
-        configuration.host = address.ip.description
-        configuration.port = Int(address.port)
-        if let publicURL { configuration.publicURL = publicURL }
-        configuration.allowedOrigins += allowedOrigin
-        configuration.iceURLs += iceURL
+    }
+
+    mutating func run() async throws {
+        let flags = ConfigurationFlags(listen: listen.flatMap(ListenAddress.init), publicURL: publicURL,
+                                       allowedOrigins: allowedOrigin, iceURLs: iceURL)
+        let configuration = try ServiceConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment,
+                                                          flags: flags)
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -57,13 +57,14 @@ struct ServeCommand: AsyncParsableCommand {
         let jwks = JWKSCache(minimumRefreshIntervalSeconds: configuration.jwksMinimumRefreshSeconds)
         let clock = ServiceClock()
         let outcome = try await Bootstrap.prepare(store: opened, configuration: configuration, clock: clock, jwks: jwks)
+        let url = configuration.issuer
         if let password = outcome.firstAdminPassword {
             printLine("""
                 First start: created tenant "default" (Remote Help off) and its administrator.
                 Sign in as the first admin:
-                  curl -s -X POST http://\(listen)/auth/token -H 'content-type: application/json' \\
+                  curl -s -X POST \(url)/auth/token -H 'content-type: application/json' \\
                     -d '{"tenant":"default","username":"admin","password":"\(password)"}'
-                or: tandem admin tenants list --url http://\(listen) --tenant default --username admin --password '\(password)'
+                or: tandem admin tenants list --url \(url) --tenant default --username admin --password '\(password)'
                 This password is shown once; change it with tandem admin users set-password.
                 """)
         }
@@ -72,14 +73,16 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
         let server = SignalingServer(store: opened, identity: outcome.identity, configuration: configuration,
                                      clock: clock, metrics: metrics, logger: logger)
-        let application = server.application(onRunning: { port in
-            printLine("signaling service listening on http://\(address.ip):\(port) (WebSocket /ws)")
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        let service = server.serviceGroup(stopOnSignals: true, onRunning: { port in
+            printLine("signaling service listening on http://\(host):\(port) (WebSocket /ws)")
         })
-        do { try await application.runService() } catch {
+        do { try await service.run() } catch {
             // e.g. the port is taken: close the database before reporting.
             try? await opened.close()
             throw error
         }
         try await opened.close()
+        printLine("signaling service stopped")
     }
 }

@@ -63,7 +63,7 @@ struct SignalingBenchCommand: AsyncParsableCommand {
         let perAgent = agents > 0 ? Double(withAgents - baseline) / Double(agents) : 0
         printLine("agents: \(agents) connected in \(agentsTime); server RSS \(baseline / 1024) KiB → \(withAgents / 1024) KiB, \(String(format: "%.1f", perAgent / 1024)) KiB per idle agent")
 
-        let pairs = try await withThrowingTaskGroup(of: (BenchClient, BenchClient).self) { group in
+        let pairs = try await withThrowingTaskGroup(of: (BenchClient, BenchClient, String).self) { group in
             for index in 0..<concurrency {
                 let helperToken = try await issuer.issue(.access, for: User(id: "helper-\(index)", tenantID: "bench",
                     username: "helper-\(index)", displayName: "Helper", groups: ["helpdesk"]), methods: ["pwd"], now: Date())
@@ -71,19 +71,21 @@ struct SignalingBenchCommand: AsyncParsableCommand {
                     username: "sharer-\(index)", displayName: "Sharer"), methods: ["pwd"], now: Date())
                 group.addTask {
                     (try await BenchClient.signIn(url: url, token: helperToken),
-                     try await BenchClient.signIn(url: url, token: sharerToken))
+                     try await BenchClient.signIn(url: url, token: sharerToken), "pc-\(index)")
                 }
             }
-            var pairs: [(BenchClient, BenchClient)] = []
+            var pairs: [(BenchClient, BenchClient, String)] = []
             for try await pair in group { pairs.append(pair) }
             return pairs
         }
         let perPair = max(1, sessions / max(1, concurrency))
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (helper, sharer) in pairs {
+            for (helper, sharer, deviceID) in pairs {
                 group.addTask {
-                    for _ in 0..<perPair { try await Self.setUpSession(helper: helper, sharer: sharer) }
+                    for _ in 0..<perPair {
+                        try await Self.setUpSession(helper: helper, sharer: sharer, deviceID: deviceID)
+                    }
                 }
             }
             try await group.waitForAll()
@@ -93,14 +95,15 @@ struct SignalingBenchCommand: AsyncParsableCommand {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         printLine("sessions: \(total) set up in \(elapsed) with \(pairs.count) concurrent pairs: \(String(format: "%.0f", Double(total) / seconds)) set-ups/s")
         for client in connected { await client.close() }
-        for (helper, sharer) in pairs { await helper.close(); await sharer.close() }
+        for (helper, sharer, _) in pairs { await helper.close(); await sharer.close() }
     }
 
-    /// One set-up: create → code → join → consent → both receive the signed grant; then end.
-    static func setUpSession(helper: BenchClient, sharer: BenchClient) async throws {
+    /// One set-up: create → code → join (from the sharer's own device) → consent → both receive the signed grant;
+    /// then end.
+    static func setUpSession(helper: BenchClient, sharer: BenchClient, deviceID: String) async throws {
         helper.send(["type": "session.create"])
         let created = try await helper.next("session.created")
-        sharer.send(["type": "session.join", "code": created["code"] ?? .null, "deviceId": "pc"])
+        sharer.send(["type": "session.join", "code": created["code"] ?? .null, "deviceId": .string(deviceID)])
         _ = try await sharer.next("session.joined")
         sharer.send(["type": "session.consent", "sessionId": created["sessionId"] ?? .null, "mode": "view_only"])
         _ = try await sharer.next("session.started")
@@ -122,7 +125,11 @@ struct SignalingBenchCommand: AsyncParsableCommand {
             try await store.saveTenant(Tenant(id: "bench", name: "Bench", remoteHelpEnabled: true))
             try await store.saveAssignment(RoleAssignment(id: "desk", tenantID: "bench",
                                                           roleID: Role.helpDeskOperator.id, userGroups: ["helpdesk"]))
-            try await store.saveDevice(Device(id: "pc", tenantID: "bench", name: "PC"))
+            // One device per sharer, owned by it: a sharer joins only from a device bound to it.
+            for index in 0..<concurrency {
+                try await store.saveDevice(Device(id: "pc-\(index)", tenantID: "bench", name: "PC \(index)",
+                                                  ownerUserID: "sharer-\(index)"))
+            }
             for index in 0..<agents {
                 try await store.saveDevice(Device(id: "agent-\(index)", tenantID: "bench", name: "Agent \(index)"))
             }

@@ -61,3 +61,10 @@ public enum AuditChain {
         }
     }
 }
+
+/// How a retention record names the anchor it moved the chain to (two `details` keys), so that the chain vouches
+/// for its own starting point.
+public enum AuditAnchorClaim {
+    public static let sequenceKey = "anchorSequence"
+    public static let hashKey = "anchorHash"
+}

@@ -16,6 +16,7 @@ public enum RefusalCode: String, Codable, Sendable, CaseIterable {
     case credentialsInvalid = "credentials_invalid"
     case mfaCodeRequired = "mfa_code_required"
     case mfaCodeInvalid = "mfa_code_invalid"
+    case signInLockedOut = "sign_in_locked_out"
     case remoteHelpDisabled = "remote_help_disabled"
     // Roles.
     case permissionMissing = "permission_missing"
@@ -24,6 +25,7 @@ public enum RefusalCode: String, Codable, Sendable, CaseIterable {
     case deviceUnknown = "device_unknown"
     case deviceNotEnrolled = "device_not_enrolled"
     case deviceOffline = "device_offline"
+    case deviceNotBound = "device_not_bound"
     case complianceNotAcknowledged = "compliance_not_acknowledged"
     // Conditional access.
     case policyBlocked = "ca_blocked"
@@ -49,6 +51,8 @@ public enum RefusalCode: String, Codable, Sendable, CaseIterable {
     case badRequest = "bad_request"
     case notFound = "not_found"
     case conflict = "conflict"
+    // The service.
+    case auditUnavailable = "audit_unavailable"
 }
 
 /// A refusal: the code for programs and a sentence for people. Thrown by every decision function.

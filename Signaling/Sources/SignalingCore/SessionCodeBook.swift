@@ -29,20 +29,16 @@ public struct SessionCodeBook {
         var used: Bool
     }
 
-    struct FailureCounter {
-        var windowStart: Int64
-        var count: Int
-        var lockedUntil: Int64?
-    }
-
     public let limits: Limits
     private var codes: [String: IssuedCode] = [:]
-    private var failures: [String: FailureCounter] = [:]
+    private var failures: AttemptLimiter
     /// Used and expired codes are remembered this long past expiry, to answer `code_used` / `code_expired`.
     private let memoryMilliseconds: Int64 = 60 * 60_000
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
+        failures = AttemptLimiter(windowMilliseconds: limits.windowMilliseconds,
+                                  lockoutMilliseconds: limits.lockoutMilliseconds)
     }
 
     /// A fresh code for `sessionID`, unique among the codes still remembered.
@@ -65,16 +61,15 @@ public struct SessionCodeBook {
     public mutating func redeem(code: String, tenantID: String, userID: String, address: String, now: Int64)
         throws(Refusal) -> String
     {
-        let keys = ["user:\(tenantID):\(userID)", "address:\(address)", "tenant:\(tenantID)"]
-        for key in keys {
-            if let until = failures[key]?.lockedUntil, until > now {
-                throw Refusal(.lockedOut, "Too many wrong session codes; try again in \((until - now + 999) / 1000) seconds.")
-            }
+        let keys = [("user:\(tenantID):\(userID)", limits.failuresPerUser), ("address:\(address)", limits.failuresPerAddress),
+                    ("tenant:\(tenantID)", limits.failuresPerTenant)]
+        if let until = failures.lockedUntil(keys.map(\.0), now: now) {
+            throw Refusal(.lockedOut, "Too many wrong session codes; try again in \((until - now + 999) / 1000) seconds.")
         }
         do {
             return try consume(code: code, tenantID: tenantID, now: now)
         } catch {
-            recordFailure(keys: keys, now: now)
+            failures.recordFailure(keys.map { (key: $0.0, limit: $0.1) }, now: now)
             throw error
         }
     }
@@ -92,23 +87,6 @@ public struct SessionCodeBook {
         return issued.sessionID
     }
 
-    private mutating func recordFailure(keys: [String], now: Int64) {
-        let limitsByKind = ["user": limits.failuresPerUser, "address": limits.failuresPerAddress,
-                            "tenant": limits.failuresPerTenant]
-        for key in keys {
-            var counter = failures[key] ?? FailureCounter(windowStart: now, count: 0, lockedUntil: nil)
-            if now - counter.windowStart > limits.windowMilliseconds {
-                counter = FailureCounter(windowStart: now, count: 0, lockedUntil: nil)
-            }
-            counter.count += 1
-            let kind = String(key.prefix { $0 != ":" })
-            if counter.count >= limitsByKind[kind, default: Int.max] {
-                counter.lockedUntil = now + limits.lockoutMilliseconds
-            }
-            failures[key] = counter
-        }
-    }
-
     /// Withdraws the code of a session that ended before anyone joined: from now on it answers `code_expired`
     /// (a used code stays `code_used`).
     public mutating func revoke(sessionID: String, now: Int64) {
@@ -120,9 +98,7 @@ public struct SessionCodeBook {
     /// Forgets codes long past expiry and counters whose window and lockout are over.
     public mutating func purge(now: Int64) {
         codes = codes.filter { $0.value.expiresAt + memoryMilliseconds > now }
-        failures = failures.filter { _, counter in
-            now - counter.windowStart <= limits.windowMilliseconds || (counter.lockedUntil ?? 0) > now
-        }
+        failures.purge(now: now)
     }
 
     public var liveCodeCount: Int { codes.count }

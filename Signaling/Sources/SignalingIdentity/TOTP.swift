@@ -39,11 +39,14 @@ public struct TOTP: Sendable {
         code(counter: UInt64(max(0, unixSeconds) / stepSeconds))
     }
 
-    /// Accepts the current step and one step either side for clock drift (RFC 6238 §5.2), in constant time per code.
-    public func verify(_ candidate: String, at unixSeconds: Int64) -> Bool {
-        var matched = false
+    /// The time step (T, RFC 6238 §4.2) whose code `candidate` is, among the current step and one either side for
+    /// clock drift (RFC 6238 §5.2), compared in constant time per code; nil if none. A verifier remembers the last
+    /// step it accepted and accepts only later ones: RFC 6238 §5.2 forbids accepting the same one-time password twice.
+    public func matchingStep(_ candidate: String, at unixSeconds: Int64) -> Int64? {
+        var matched: Int64?
         for drift in [-stepSeconds, 0, stepSeconds] {
-            matched = ConstantTime.equal(Array(code(at: unixSeconds + drift).utf8), Array(candidate.utf8)) || matched
+            let time = max(0, unixSeconds + drift)
+            if ConstantTime.equal(Array(code(at: time).utf8), Array(candidate.utf8)) { matched = time / stepSeconds }
         }
         return matched
     }

@@ -58,8 +58,14 @@ public struct TokenValidator: Sendable {
             }
             claims = try await verifyExternal(token, issuer: issuer, now: now)
             let externalTenant = claims.string(provider.tenantClaim)
-            guard let match = candidates.first(where: { $0.identityProvider?.externalTenantID == externalTenant }) else {
+            let matches = candidates.filter { $0.identityProvider?.externalTenantID == externalTenant }
+            guard let match = matches.first else {
                 throw Refusal(.tenantMismatch, "The token belongs to an organisation that is not set up here.")
+            }
+            // The admin API keeps each (issuer, external tenant id) to one tenant; should two share it anyway, the
+            // token is not taken for either.
+            guard matches.count == 1 else {
+                throw Refusal(.tenantMismatch, "The token's organisation is set up more than once here.")
             }
             try checkAudience(claims, expected: match.identityProvider?.audience ?? "")
             try checkTimes(claims, now: now)

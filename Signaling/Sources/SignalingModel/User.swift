@@ -12,6 +12,8 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
     public var passwordHash: String?
     /// Base32 TOTP secret (RFC 6238); when set, signing in asks for a code and adds `otp`/`mfa` to `amr`.
     public var totpSecret: String?
+    /// The time step of the last TOTP code accepted; only codes of later steps are accepted (RFC 6238 §5.2).
+    public var totpLastStep: Int64?
     /// Tenant admins manage their own tenant; service operators (`operator`) manage every tenant.
     public var isTenantAdmin: Bool
     public var isOperator: Bool

@@ -72,8 +72,9 @@ extension SignalingServer {
                 guard try await self.store.tenant(id: tenant.id) == nil else {
                     throw Refusal(.conflict, "A tenant \(tenant.id) exists already.")
                 }
+                try await self.requireUniqueIdentityProvider(tenant)
+                try await self.auditChange(caller, "admin.tenant.create", tenant.id, "Created tenant \(tenant.name).")
                 try await self.store.saveTenant(tenant)
-                await self.auditChange(caller, "admin.tenant.create", tenant.id, "Created tenant \(tenant.name).")
                 return HTTPReplies.json(encoding: tenant, status: .created)
             }
         }
@@ -88,11 +89,12 @@ extension SignalingServer {
                 var tenant = try await request.decodedBody(Tenant.self)
                 tenant.id = existing.id
                 if !caller.user.isOperator { tenant.enabled = existing.enabled }
+                try await self.requireUniqueIdentityProvider(tenant)
+                try await self.auditChange(caller, "admin.tenant.update", tenant.id, "Updated settings of \(tenant.name).",
+                                           ["remoteHelpEnabled": "\(tenant.remoteHelpEnabled)",
+                                            "allowUnenrolledDevices": "\(tenant.allowUnenrolledDevices)",
+                                            "enabled": "\(tenant.enabled)"])
                 try await self.store.saveTenant(tenant)
-                await self.auditChange(caller, "admin.tenant.update", tenant.id, "Updated settings of \(tenant.name).",
-                                       ["remoteHelpEnabled": "\(tenant.remoteHelpEnabled)",
-                                        "allowUnenrolledDevices": "\(tenant.allowUnenrolledDevices)",
-                                        "enabled": "\(tenant.enabled)"])
                 return HTTPReplies.json(encoding: tenant)
             }
         }
@@ -124,6 +126,8 @@ extension SignalingServer {
         } catch let refusal as Refusal {
             await hub.audit(tenantID: pathTenant, actor: actor, action: action, refusal: refusal)
             return HTTPReplies.refusal(refusal)
+        } catch is AuditUnavailable {
+            return HTTPReplies.refusal(AuditUnavailable.refusal)
         } catch {
             logger.error("admin request failed", metadata: ["action": "\(action)", "error": "\(error)"])
             return HTTPReplies.json(["error": ["code": "internal", "reason": "The service could not handle this request."]],
@@ -139,10 +143,26 @@ extension SignalingServer {
 
     func tenantID(_ context: SignalingRequestContext) -> String { context.parameters.get("tenant") ?? "" }
 
+    /// An identity provider's (issuer, external tenant id) belongs to one tenant: its tokens name one organisation.
+    func requireUniqueIdentityProvider(_ tenant: Tenant) async throws {
+        guard let provider = tenant.identityProvider else { return }
+        if let other = try await store.tenants().first(where: { other in
+            other.id != tenant.id && other.identityProvider?.issuer == provider.issuer
+                && other.identityProvider?.externalTenantID == provider.externalTenantID
+        }) {
+            throw Refusal(.conflict, """
+                The identity provider \(provider.issuer) with tenant id \(provider.externalTenantID) is already set up \
+                for \(other.id).
+                """)
+        }
+    }
+
+    /// Records an admin change; called before the change is made, which does not happen if the record cannot be
+    /// written (fail closed).
     func auditChange(_ caller: AdminCaller, _ action: String, _ tenantID: String, _ reason: String,
-                     _ details: [String: String] = [:]) async {
-        await hub.audit(tenantID: tenantID, actor: "admin:\(caller.user.id)", action: action, reason: reason,
-                        details: details)
+                     _ details: [String: String] = [:]) async throws {
+        try await hub.audit(tenantID: tenantID, actor: "admin:\(caller.user.id)", action: action, reason: reason,
+                            details: details)
     }
 
     // MARK: Users
@@ -165,8 +185,8 @@ extension SignalingServer {
                                 groups: input.groups ?? [],
                                 passwordHash: try input.password.map { try self.identity.passwords.hash($0) },
                                 isTenantAdmin: input.isTenantAdmin ?? false, disabled: input.disabled ?? false)
+                try await self.auditChange(caller, "admin.user.create", tenant.id, "Created user \(user.username).", ["user": user.id])
                 try await self.store.saveUser(user)
-                await self.auditChange(caller, "admin.user.create", tenant.id, "Created user \(user.username).", ["user": user.id])
                 return HTTPReplies.json(encoding: UserView(user), status: .created)
             }
         }
@@ -184,10 +204,10 @@ extension SignalingServer {
                 user.isTenantAdmin = input.isTenantAdmin ?? user.isTenantAdmin
                 user.disabled = input.disabled ?? user.disabled
                 if let password = input.password { user.passwordHash = try self.identity.passwords.hash(password) }
+                try await self.auditChange(caller, "admin.user.update", user.tenantID, "Updated user \(user.username).",
+                                           ["user": user.id, "groups": user.groups.joined(separator: ","),
+                                            "disabled": "\(user.disabled)"])
                 try await self.store.saveUser(user)
-                await self.auditChange(caller, "admin.user.update", user.tenantID, "Updated user \(user.username).",
-                                       ["user": user.id, "groups": user.groups.joined(separator: ","),
-                                        "disabled": "\(user.disabled)"])
                 return HTTPReplies.json(encoding: UserView(user))
             }
         }
@@ -200,9 +220,10 @@ extension SignalingServer {
                 var generator = SystemRandomNumberGenerator()
                 let secret = Base32.encode(generator.bytes(20))
                 user.totpSecret = secret
+                user.totpLastStep = nil
+                try await self.auditChange(caller, "admin.user.totp", user.tenantID, "Enrolled TOTP for \(user.username).",
+                                           ["user": user.id])
                 try await self.store.saveUser(user)
-                await self.auditChange(caller, "admin.user.totp", user.tenantID, "Enrolled TOTP for \(user.username).",
-                                       ["user": user.id])
                 return HTTPReplies.json(["secret": .string(secret),
                                          "otpauth": .string("otpauth://totp/Tandem:\(user.username)?secret=\(secret)&issuer=Tandem")])
             }
@@ -210,8 +231,8 @@ extension SignalingServer {
         admin.delete("/tenants/:tenant/users/:id") { request, context in
             await self.admin("admin.user.delete", request, context) { caller in
                 let id = context.parameters.get("id") ?? ""
+                try await self.auditChange(caller, "admin.user.delete", self.tenantID(context), "Deleted user \(id).", ["user": id])
                 try await self.store.deleteUser(id: id, tenantID: self.tenantID(context))
-                await self.auditChange(caller, "admin.user.delete", self.tenantID(context), "Deleted user \(id).", ["user": id])
                 return HTTPReplies.json(["deleted": .string(id)])
             }
         }
@@ -233,17 +254,17 @@ extension SignalingServer {
                 guard !Role.builtIn.contains(where: { $0.id == role.id }) else {
                     throw Refusal(.conflict, "Built-in roles cannot be changed.")
                 }
+                try await self.auditChange(caller, "admin.role.update", self.tenantID(context), "Saved role \(role.name).",
+                                           ["role": role.id, "permissions": role.permissions.map(\.rawValue).joined(separator: ",")])
                 try await self.store.saveRole(role)
-                await self.auditChange(caller, "admin.role.update", self.tenantID(context), "Saved role \(role.name).",
-                                       ["role": role.id, "permissions": role.permissions.map(\.rawValue).joined(separator: ",")])
                 return HTTPReplies.json(encoding: role)
             }
         }
         admin.delete("/tenants/:tenant/roles/:id") { request, context in
             await self.admin("admin.role.delete", request, context) { caller in
                 let id = context.parameters.get("id") ?? ""
+                try await self.auditChange(caller, "admin.role.delete", self.tenantID(context), "Deleted role \(id).", ["role": id])
                 try await self.store.deleteRole(id: id, tenantID: self.tenantID(context))
-                await self.auditChange(caller, "admin.role.delete", self.tenantID(context), "Deleted role \(id).", ["role": id])
                 return HTTPReplies.json(["deleted": .string(id)])
             }
         }
@@ -259,20 +280,20 @@ extension SignalingServer {
                 assignment.tenantID = self.tenantID(context)
                 let known = Role.builtIn.map(\.id) + (try await self.store.roles(tenantID: assignment.tenantID)).map(\.id)
                 guard known.contains(assignment.roleID) else { throw Refusal(.notFound, "No role \(assignment.roleID).") }
+                try await self.auditChange(caller, "admin.assignment.update", assignment.tenantID,
+                                           "Assigned role \(assignment.roleID).",
+                                           ["assignment": assignment.id, "users": assignment.userIDs.joined(separator: ","),
+                                            "groups": assignment.userGroups.joined(separator: ","),
+                                            "deviceGroups": assignment.deviceGroups.joined(separator: ",")])
                 try await self.store.saveAssignment(assignment)
-                await self.auditChange(caller, "admin.assignment.update", assignment.tenantID,
-                                       "Assigned role \(assignment.roleID).",
-                                       ["assignment": assignment.id, "users": assignment.userIDs.joined(separator: ","),
-                                        "groups": assignment.userGroups.joined(separator: ","),
-                                        "deviceGroups": assignment.deviceGroups.joined(separator: ",")])
                 return HTTPReplies.json(encoding: assignment)
             }
         }
         admin.delete("/tenants/:tenant/assignments/:id") { request, context in
             await self.admin("admin.assignment.delete", request, context) { caller in
                 let id = context.parameters.get("id") ?? ""
+                try await self.auditChange(caller, "admin.assignment.delete", self.tenantID(context), "Removed assignment \(id).")
                 try await self.store.deleteAssignment(id: id, tenantID: self.tenantID(context))
-                await self.auditChange(caller, "admin.assignment.delete", self.tenantID(context), "Removed assignment \(id).")
                 return HTTPReplies.json(["deleted": .string(id)])
             }
         }
@@ -306,9 +327,9 @@ extension SignalingServer {
                                     enrolled: input.enrolled ?? true, os: input.os, compliant: input.compliant ?? true,
                                     complianceReasons: input.complianceReasons ?? [], groups: input.groups ?? [],
                                     credentialHash: DeviceSecret.hash(secret))
+                try await self.auditChange(caller, "admin.device.enrol", tenantID, "Enrolled device \(device.name).",
+                                           ["device": device.id])
                 try await self.store.saveDevice(device)
-                await self.auditChange(caller, "admin.device.enrol", tenantID, "Enrolled device \(device.name).",
-                                       ["device": device.id])
                 return HTTPReplies.json(["device": .encoding(self.withoutCredential(device)), "secret": .string(secret)],
                                         status: .created)
             }
@@ -327,18 +348,18 @@ extension SignalingServer {
                 device.enrolled = input.enrolled ?? device.enrolled
                 device.compliant = input.compliant ?? device.compliant
                 device.complianceReasons = input.complianceReasons ?? device.complianceReasons
+                try await self.auditChange(caller, "admin.device.update", device.tenantID, "Updated device \(device.name).",
+                                           ["device": device.id, "compliant": "\(device.compliant)",
+                                            "enrolled": "\(device.enrolled)"])
                 try await self.store.saveDevice(device)
-                await self.auditChange(caller, "admin.device.update", device.tenantID, "Updated device \(device.name).",
-                                       ["device": device.id, "compliant": "\(device.compliant)",
-                                        "enrolled": "\(device.enrolled)"])
                 return HTTPReplies.json(encoding: self.withoutCredential(device))
             }
         }
         admin.delete("/tenants/:tenant/devices/:id") { request, context in
             await self.admin("admin.device.delete", request, context) { caller in
                 let id = context.parameters.get("id") ?? ""
+                try await self.auditChange(caller, "admin.device.delete", self.tenantID(context), "Removed device \(id).")
                 try await self.store.deleteDevice(id: id, tenantID: self.tenantID(context))
-                await self.auditChange(caller, "admin.device.delete", self.tenantID(context), "Removed device \(id).")
                 return HTTPReplies.json(["deleted": .string(id)])
             }
         }
@@ -363,18 +384,18 @@ extension SignalingServer {
                 var policy = try await request.decodedBody(ConditionalAccessPolicy.self)
                 policy.id = context.parameters.get("id") ?? ""
                 policy.tenantID = self.tenantID(context)
+                try await self.auditChange(caller, "admin.policy.update", policy.tenantID, "Saved policy \(policy.name).",
+                                           ["policy": policy.id, "result": policy.result.rawValue,
+                                            "enabled": "\(policy.enabled)"])
                 try await self.store.savePolicy(policy)
-                await self.auditChange(caller, "admin.policy.update", policy.tenantID, "Saved policy \(policy.name).",
-                                       ["policy": policy.id, "result": policy.result.rawValue,
-                                        "enabled": "\(policy.enabled)"])
                 return HTTPReplies.json(encoding: policy)
             }
         }
         admin.delete("/tenants/:tenant/policies/:id") { request, context in
             await self.admin("admin.policy.delete", request, context) { caller in
                 let id = context.parameters.get("id") ?? ""
+                try await self.auditChange(caller, "admin.policy.delete", self.tenantID(context), "Deleted policy \(id).")
                 try await self.store.deletePolicy(id: id, tenantID: self.tenantID(context))
-                await self.auditChange(caller, "admin.policy.delete", self.tenantID(context), "Deleted policy \(id).")
                 return HTTPReplies.json(["deleted": .string(id)])
             }
         }

@@ -29,6 +29,8 @@ extension SignalingServer {
             return HTTPReplies.refusal(refusal)
         } catch let audited as AuditedRefusal {
             return HTTPReplies.refusal(audited.refusal)
+        } catch is AuditUnavailable {
+            return HTTPReplies.refusal(AuditUnavailable.refusal)
         } catch {
             logger.error("request failed", metadata: ["action": "\(action)", "error": "\(error)"])
             return HTTPReplies.json(["error": ["code": "internal", "reason": "The service could not handle this request."]],
@@ -51,9 +53,19 @@ extension SignalingServer {
             throw await refuse(Refusal(.tenantUnknown, "No organisation \(tenantID)."))
         }
         guard tenant.enabled else { throw await refuse(Refusal(.tenantDisabled, "The organisation \(tenant.name) is disabled.")) }
+        let address = context.peerAddress
+        do {
+            try await signInGuard.checkNotLockedOut(tenantID: tenant.id, username: username, address: address,
+                                                    now: clock.milliseconds)
+        } catch { throw await refuse(error) }
+        func failed(_ refusal: Refusal) async -> AuditedRefusal {
+            await signInGuard.recordFailure(tenantID: tenant.id, username: username, address: address,
+                                            now: clock.milliseconds)
+            return await refuse(refusal)
+        }
         let stored = try await store.user(username: username, tenantID: tenant.id)
         guard let user = stored, let hash = user.passwordHash, identity.passwords.verify(password, against: hash) else {
-            throw await refuse(Refusal(.credentialsInvalid, "The user name or password is wrong."))
+            throw await failed(Refusal(.credentialsInvalid, "The user name or password is wrong."))
         }
         guard !user.disabled else { throw await refuse(Refusal(.userDisabled, "Your account is disabled.")) }
         var methods = ["pwd"]
@@ -61,8 +73,17 @@ extension SignalingServer {
             guard let code = body["otp"]?.stringValue else {
                 throw await refuse(Refusal(.mfaCodeRequired, "Enter the code from your authenticator app."))
             }
-            guard totp.verify(code, at: clock.seconds) else {
-                throw await refuse(Refusal(.mfaCodeInvalid, "The authenticator code is wrong or too old."))
+            guard let step = totp.matchingStep(code, at: clock.seconds) else {
+                throw await failed(Refusal(.mfaCodeInvalid, "The authenticator code is wrong or too old."))
+            }
+            guard await signInGuard.claimTOTPStep(step, for: user) else {
+                throw await failed(Refusal(.mfaCodeInvalid,
+                                           "This authenticator code was used already; wait for the next one."))
+            }
+            // Kept with the user, so that a restart does not accept the code again.
+            if var fresh = try await store.user(id: user.id, tenantID: tenant.id) {
+                fresh.totpLastStep = max(step, fresh.totpLastStep ?? step)
+                try await store.saveUser(fresh)
             }
             methods += ["otp", "mfa"]
         }
@@ -76,8 +97,8 @@ extension SignalingServer {
         let access = try await identity.issuer.issue(.access, for: user, methods: methods, now: clock.now())
         let refresh = try await identity.issuer.issue(.refresh, for: user, methods: methods, now: clock.now())
         metrics.signIns.increment()
-        await hub.audit(tenantID: tenant.id, actor: "user:\(user.id)", action: "auth.token",
-                        reason: "Signed in with \(methods.joined(separator: "+")) from \(context.peerAddress).")
+        try await hub.audit(tenantID: tenant.id, actor: "user:\(user.id)", action: "auth.token",
+                            reason: "Signed in with \(methods.joined(separator: "+")) from \(context.peerAddress).")
         return HTTPReplies.json(["access_token": .string(access), "refresh_token": .string(refresh),
                                  "token_type": "Bearer",
                                  "expires_in": .number(Double(identity.issuer.accessLifetimeSeconds))])
@@ -93,7 +114,8 @@ extension SignalingServer {
         guard !user.disabled else { throw Refusal(.userDisabled, "Your account is disabled.") }
         let access = try await identity.issuer.issue(.access, for: user, methods: principal.authenticationMethods,
                                                      now: clock.now())
-        await hub.audit(tenantID: user.tenantID, actor: "user:\(user.id)", action: "auth.refresh", reason: "Token refreshed.")
+        try await hub.audit(tenantID: user.tenantID, actor: "user:\(user.id)", action: "auth.refresh",
+                            reason: "Token refreshed.")
         return HTTPReplies.json(["access_token": .string(access), "token_type": "Bearer",
                                  "expires_in": .number(Double(identity.issuer.accessLifetimeSeconds))])
     }
@@ -110,7 +132,8 @@ extension SignalingServer {
         else { throw Refusal(.credentialsInvalid, "Unknown device or wrong secret.") }
         guard device.enrolled else { throw Refusal(.deviceNotEnrolled, "The device \(device.name) is not enrolled.") }
         let token = try await identity.issuer.issue(for: device, now: clock.now())
-        await hub.audit(tenantID: tenantID, actor: "device:\(device.id)", action: "auth.device", reason: "Device token issued.")
+        try await hub.audit(tenantID: tenantID, actor: "device:\(device.id)", action: "auth.device",
+                            reason: "Device token issued.")
         return HTTPReplies.json(["access_token": .string(token), "token_type": "Bearer",
                                  "expires_in": .number(Double(identity.issuer.deviceLifetimeSeconds))])
     }

@@ -32,7 +32,8 @@ enum HTTPReplies {
         case .badRequest: .badRequest
         case .notFound, .sessionNotFound, .deviceUnknown: .notFound
         case .conflict: .conflict
-        case .lockedOut: .tooManyRequests
+        case .lockedOut, .signInLockedOut: .tooManyRequests
+        case .auditUnavailable: .serviceUnavailable
         default: .forbidden
         }
     }

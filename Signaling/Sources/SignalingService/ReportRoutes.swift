@@ -74,8 +74,17 @@ public enum SessionCSV {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
+    /// RFC 4180 quoting; and a cell a spreadsheet would take for a formula (first character `=`, `+`, `-`, `@`, tab
+    /// or carriage return: display names come from users and identity providers) gets a leading `'` and quotes, as
+    /// OWASP's CSV Injection page advises.
     public static func escape(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        var field = field
+        var quote = field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        if let first = field.first, "=+-@\t\r".contains(first) {
+            field = "'" + field
+            quote = true
+        }
+        guard quote else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

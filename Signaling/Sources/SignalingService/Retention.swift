@@ -18,13 +18,16 @@ public enum Retention {
                                                        endedBefore: now.seconds - Int64(tenant.retentionDays) * 86_400)
         }
         let longest = Int64(tenants.map(\.retentionDays).max() ?? 365)
-        let audit = try await store.pruneAudit(before: now.milliseconds - longest * 86_400_000)
-        if sessions + audit > 0 {
-            try await store.appendAudit(AuditEntry(
-                time: now.milliseconds, tenantID: nil, actor: "system", action: "retention", outcome: .info,
-                reason: "Retention removed \(sessions) ended sessions and \(audit) audit records.",
-                details: ["sessions": "\(sessions)", "audit": "\(audit)"]))
+        let removedSessions = sessions
+        let time = now.milliseconds
+        @Sendable func note(_ audit: Int) -> AuditEntry {
+            AuditEntry(time: time, tenantID: nil, actor: "system", action: "retention", outcome: .info,
+                       reason: "Retention removed \(removedSessions) ended sessions and \(audit) audit records.",
+                       details: ["sessions": "\(removedSessions)", "audit": "\(audit)"])
         }
+        // The record of an audit pruning is written by the store in the pruning's own transaction, with the anchor.
+        let audit = try await store.pruneAudit(before: time - longest * 86_400_000, note: note)
+        if audit == 0 && sessions > 0 { try await store.appendAudit(note(0)) }
         return Result(sessionsRemoved: sessions, auditRecordsRemoved: audit)
     }
 }

@@ -49,6 +49,10 @@ extension SessionHub {
                                helperAddress: connection.address, device: device, helperPermissions: held,
                                waitingUntil: now + (device == nil ? lifetime : launchTimeoutMilliseconds))
         live.unattended = unattended
+        // On record before the session exists (fail closed).
+        try await audit(tenantID: tenant.id, actor: principal.auditActor, action: "session.create",
+                        reason: device.map { "Remote launch to \($0.name)." } ?? "Session code issued.",
+                        sessionID: sessionID, details: ["device": device?.id ?? "", "unattended": "\(unattended)"])
         try await store.saveSession(record)
         var reply: JSONValue = ["type": "session.created", "ref": message["id"]?.stringValue.json ?? .null,
                                 "sessionId": .string(sessionID)]
@@ -64,9 +68,6 @@ extension SessionHub {
             reply = merge(reply, ["code": .string(code), "expiresAt": .number(Double(now + lifetime) / 1000)])
         }
         sessions[sessionID] = live
-        await audit(tenantID: tenant.id, actor: principal.auditActor, action: "session.create",
-                    reason: device.map { "Remote launch to \($0.name)." } ?? "Session code issued.",
-                    sessionID: sessionID, details: ["device": device?.id ?? "", "unattended": "\(unattended)"])
         send(connection.id, reply)
         if device != nil && !live.acknowledgementRequired { await sendLaunch(sessionID) }
     }
@@ -129,12 +130,15 @@ extension SessionHub {
         }
     }
 
-    /// Checks the sharer's device (enrolment, RBAC scope of the helper) and both parties' conditional access, then
-    /// introduces the parties to each other.
+    /// Checks the sharer's device (bound to the sharer, enrolment, RBAC scope of the helper) and both parties'
+    /// conditional access, then introduces the parties to each other.
     private func admitSharer(_ sessionID: String, tenant: Tenant, sharer: Principal, connection: Connection,
                              deviceID: String?) async throws {
         var device: Device?
         if let deviceID { device = try await store.device(id: deviceID, tenantID: tenant.id) }
+        // The sharer must be bound to the device it names; otherwise it could pick whichever device opens the
+        // helper's device-scoped roles or passes enrolment and compliance rules.
+        if let device { try DeviceBinding.check(device, sharer: sharer) }
         if device?.enrolled != true && !tenant.allowUnenrolledDevices {
             throw Refusal(.deviceNotEnrolled, "\(tenant.name) allows sessions only on enrolled devices.")
         }
@@ -160,6 +164,12 @@ extension SessionHub {
                            usedMFA: live.helper.usedMFA, address: live.helperAddress, deviceCompliant: device?.compliant))
         if let refusal = helperEvaluation.refusal { throw refusal }
 
+        try await audit(tenantID: tenant.id, actor: sharer.auditActor, action: "session.join",
+                        reason: "Joined \(live.helper.displayName)'s session.", sessionID: sessionID,
+                        details: ["device": device?.id ?? "unenrolled"])
+        guard sessions[sessionID]?.record.state == .waiting else {
+            throw Refusal(.sessionNotFound, "The helper's session has already ended.")
+        }
         live.sharer = sharer
         live.sharerConnection = connection.id
         live.device = device
@@ -171,9 +181,6 @@ extension SessionHub {
         live.record.state = .joined
         sessions[sessionID] = live
         try await store.saveSession(live.record)
-        await audit(tenantID: tenant.id, actor: sharer.auditActor, action: "session.join",
-                    reason: "Joined \(live.helper.displayName)'s session.", sessionID: sessionID,
-                    details: ["device": device?.id ?? "unenrolled"])
         send(connection.id, ["type": "session.joined", "sessionId": .string(sessionID), "helper": helperCard(live, tenant)])
         var reasons = device?.complianceReasons ?? []
         if device == nil { reasons = ["The device is not enrolled; its compliance is unknown."] }
@@ -212,9 +219,9 @@ extension SessionHub {
             throw Refusal(.badRequest, "mode is view_only or full_control.")
         }
         guard live.record.state == .joined else { throw Refusal(.sessionNotActive, "This session is not waiting for consent.") }
+        try await audit(tenantID: live.record.tenantID, actor: live.sharer?.auditActor ?? "", action: "session.consent",
+                        reason: "The sharer chose \(mode.rawValue).", sessionID: sessionID)
         sessions[sessionID]?.consent = mode
-        await audit(tenantID: live.record.tenantID, actor: live.sharer?.auditActor ?? "", action: "session.consent",
-                    reason: "The sharer chose \(mode.rawValue).", sessionID: sessionID)
         await startIfReady(sessionID)
     }
 
@@ -224,11 +231,12 @@ extension SessionHub {
         guard live.acknowledgementRequired, !live.acknowledged else {
             throw Refusal(.badRequest, "There is no compliance warning to acknowledge.")
         }
-        sessions[sessionID]?.acknowledged = true
         let reasons = live.device?.complianceReasons.joined(separator: "; ") ?? "device not enrolled"
-        await audit(tenantID: live.record.tenantID, actor: live.helper.auditActor, action: "session.acknowledge_compliance",
-                    reason: "The helper acknowledged the compliance warning: \(reasons).", sessionID: sessionID,
-                    details: ["device": live.device?.id ?? "unenrolled"])
+        try await audit(tenantID: live.record.tenantID, actor: live.helper.auditActor,
+                        action: "session.acknowledge_compliance",
+                        reason: "The helper acknowledged the compliance warning: \(reasons).", sessionID: sessionID,
+                        details: ["device": live.device?.id ?? "unenrolled"])
+        sessions[sessionID]?.acknowledged = true
         send(connection.id, ["type": "session.compliance_acknowledged", "sessionId": .string(sessionID)])
         if live.record.state == .waiting && live.record.remoteLaunch {
             await sendLaunch(sessionID)
@@ -255,16 +263,17 @@ extension SessionHub {
         let tenant = try? await store.tenant(id: live.record.tenantID)
         let maximum = Int64(tenant?.sessionMaxDurationSeconds ?? 8 * 3600) * 1000
         live.waitingUntil = now + maximum
-        live.grantExpiresAt = now / 1000 + min(configuration.grantLifetimeSeconds, maximum / 1000)
+        live.grantExpiresAt = grantExpiry(live)
         sessions[sessionID] = live
+        metrics.activeSessions.increment()
         do {
-            try await store.saveSession(live.record)
             let grant = try await signGrant(live)
+            // On record before either party receives the grant; if it cannot be, the session ends (fail closed).
+            try await audit(tenantID: live.record.tenantID, actor: "system", action: "session.start",
+                            reason: "Session started with \(live.record.permissions.map(\.rawValue).joined(separator: ", ")).",
+                            sessionID: sessionID, details: ["mode": mode.rawValue])
+            try await store.saveSession(live.record)
             metrics.sessionsStarted.increment()
-            metrics.activeSessions.increment()
-            await audit(tenantID: live.record.tenantID, actor: "system", action: "session.start",
-                        reason: "Session started with \(live.record.permissions.map(\.rawValue).joined(separator: ", ")).",
-                        sessionID: sessionID, details: ["mode": mode.rawValue])
             let ice = iceServers(tenant: tenant, sessionID: sessionID)
             let started: JSONValue = ["type": "session.started", "sessionId": .string(sessionID), "grant": .string(grant),
                                       "permissions": .array(live.record.permissions.map { .string($0.rawValue) }),
@@ -282,7 +291,7 @@ extension SessionHub {
         try await identity.grantKey.sign(SessionGrant(
             issuer: identity.issuer.issuer, tenantID: live.record.tenantID, sessionID: live.record.id,
             helperUserID: live.helper.subject, helperName: live.helper.displayName,
-            sharerUserID: live.sharer?.subject ?? "", deviceID: live.device?.id, permissions: live.record.permissions,
+            sharerUserID: live.record.sharerUserID ?? "", deviceID: live.device?.id, permissions: live.record.permissions,
             issuedAt: clock.seconds, expiresAt: live.grantExpiresAt))
     }
 
@@ -323,6 +332,21 @@ extension SessionHub {
         let mode = message["mode"]?.stringValue.flatMap(SessionMode.init(rawValue:)) ?? .viewOnly
         var owner: User?
         if let ownerID = live.device?.ownerUserID { owner = try await store.user(id: ownerID, tenantID: principal.tenantID) }
+        // The sharer's conditional access, as at session.join: the device's owner's groups, the agent's address, the
+        // device's compliance. Nobody signed in with a second factor here, so a sharer policy requiring MFA refuses.
+        do {
+            let tenant = try await activeTenant(principal.tenantID)
+            let evaluation = ConditionalAccess.evaluate(
+                policies: try await store.policies(tenantID: tenant.id), tenant: tenant,
+                context: .init(stage: .sessionStart, party: .sharer, userGroups: owner?.groups ?? [], usedMFA: false,
+                               address: connection.address, deviceCompliant: live.device?.compliant))
+            if let refusal = evaluation.refusal { throw refusal }
+        } catch let refusal as Refusal {
+            send(live.helperConnection, ["type": "session.refused", "sessionId": .string(sessionID),
+                                         "code": .string(refusal.code.rawValue), "reason": .string(refusal.reason)])
+            await end(sessionID, reason: "refused", actor: principal.auditActor)
+            throw refusal
+        }
         var sharer = principal
         if let owner { sharer.displayName = owner.displayName; sharer.email = owner.email }
         live.sharer = sharer
@@ -331,10 +355,13 @@ extension SessionHub {
         live.record.sharerUserID = owner?.id ?? principal.auditActor
         live.record.sharerName = owner?.displayName ?? principal.displayName
         live.record.state = .joined
+        try await audit(tenantID: principal.tenantID, actor: principal.auditActor, action: "launch.response",
+                        reason: "The device's user accepted (\(mode.rawValue)).", sessionID: sessionID)
+        guard sessions[sessionID]?.record.state == .waiting else {
+            throw Refusal(.sessionNotActive, "This launch was already answered.")
+        }
         sessions[sessionID] = live
         try await store.saveSession(live.record)
-        await audit(tenantID: principal.tenantID, actor: principal.auditActor, action: "launch.response",
-                    reason: "The device's user accepted (\(mode.rawValue)).", sessionID: sessionID)
         await startIfReady(sessionID)
     }
 }

@@ -9,6 +9,7 @@ extension SessionHub {
             throw Refusal(.badRequest, "hello needs a token.")
         }
         let (principal, tenant) = try await identity.validator.validate(token, now: clock.now())
+        var agentDevice: Device?
         switch principal.kind {
         case .user:
             if let user = try await store.user(id: principal.subject, tenantID: tenant.id), user.disabled {
@@ -30,22 +31,28 @@ extension SessionHub {
                 return
             }
         case .device:
-            guard var device = try await store.device(id: principal.subject, tenantID: tenant.id) else {
+            guard let device = try await store.device(id: principal.subject, tenantID: tenant.id) else {
                 throw Refusal(.deviceUnknown, "This device is not registered.")
             }
             guard device.enrolled else { throw Refusal(.deviceNotEnrolled, "This device is not enrolled.") }
+            agentDevice = device
+        }
+        // On record before the connection may act.
+        try await audit(tenantID: tenant.id, actor: principal.auditActor, action: "hello",
+                        reason: "Signed in over WebSocket from \(connection.address).")
+        if var device = agentDevice {
             device.lastCheckIn = clock.seconds
             try await store.saveDevice(device)
+        }
+        guard connections[connection.id] != nil else { return }
+        if let device = agentDevice {
             let key = agentKey(tenant.id, device.id)
             if let previous = agents[key], previous != connection.id { send(previous, ["type": "replaced"]) }
             else if agents[key] == nil { metrics.agentsOnline.increment() }
             agents[key] = connection.id
         }
-        guard connections[connection.id] != nil else { return }
         connections[connection.id]?.principal = principal
         metrics.signIns.increment()
-        await audit(tenantID: tenant.id, actor: principal.auditActor, action: "hello",
-                    reason: "Signed in over WebSocket from \(connection.address).")
         send(connection.id, [
             "type": "welcome", "ref": message["id"]?.stringValue.json ?? .null,
             "principal": ["kind": .string(principal.kind.rawValue), "id": .string(principal.subject),

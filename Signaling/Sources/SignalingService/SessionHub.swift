@@ -56,6 +56,8 @@ public actor SessionHub {
     var agents: [String: Int] = [:]
     var sessions: [String: LiveSession] = [:]
     var codes: SessionCodeBook
+    /// Set by graceful shutdown: new connections are closed at once.
+    var shuttingDown = false
     var random = SystemRandomNumberGenerator()
     /// How long a remote launch waits for the device's user (milliseconds).
     let launchTimeoutMilliseconds: Int64 = 120_000
@@ -80,6 +82,7 @@ public actor SessionHub {
         let (stream, continuation) = AsyncStream<String>.makeStream()
         connections[id] = Connection(id: id, address: address, outbox: continuation, principal: nil)
         metrics.connections.increment()
+        if shuttingDown { continuation.finish() }
         return (id, stream)
     }
 
@@ -131,6 +134,11 @@ public actor SessionHub {
                         refusal: refusal, sessionID: message?["sessionId"]?.stringValue)
             send(connectionID, ["type": "error", "code": .string(refusal.code.rawValue), "reason": .string(refusal.reason),
                                 "ref": reference.json, "request": .string(type)])
+        } catch is AuditUnavailable {
+            let refusal = AuditUnavailable.refusal
+            metrics.refusal(refusal.code.rawValue)
+            send(connectionID, ["type": "error", "code": .string(refusal.code.rawValue), "reason": .string(refusal.reason),
+                                "ref": reference.json, "request": .string(type)])
         } catch {
             logger.error("message handling failed", metadata: ["type": "\(type)", "error": "\(error)"])
             send(connectionID, ["type": "error", "code": "internal", "reason": "The service could not handle this message.",
@@ -167,22 +175,41 @@ public actor SessionHub {
 
     // MARK: Audit
 
+    /// Records a refusal. The refusal stands whether or not the record could be written.
     func audit(tenantID: String?, actor: String, action: String, refusal: Refusal, sessionID: String? = nil,
                details: [String: String] = [:]) async {
         metrics.refusal(refusal.code.rawValue)
-        await record(AuditEntry(time: clock.milliseconds, tenantID: tenantID, actor: actor, action: action,
-                                outcome: .refused, code: refusal.code.rawValue, reason: refusal.reason,
-                                sessionID: sessionID, details: details))
+        try? await record(AuditEntry(time: clock.milliseconds, tenantID: tenantID, actor: actor, action: action,
+                                     outcome: .refused, code: refusal.code.rawValue, reason: refusal.reason,
+                                     sessionID: sessionID, details: details))
     }
 
+    /// Records a decision before it takes effect; throws when the record cannot be written, and the caller then
+    /// does not act (fail closed: nothing is allowed that is not on record).
     func audit(tenantID: String?, actor: String, action: String, outcome: AuditOutcome = .allowed, reason: String,
-               sessionID: String? = nil, details: [String: String] = [:]) async {
-        await record(AuditEntry(time: clock.milliseconds, tenantID: tenantID, actor: actor, action: action,
-                                outcome: outcome, reason: reason, sessionID: sessionID, details: details))
+               sessionID: String? = nil, details: [String: String] = [:]) async throws(AuditUnavailable) {
+        try await record(AuditEntry(time: clock.milliseconds, tenantID: tenantID, actor: actor, action: action,
+                                    outcome: outcome, reason: reason, sessionID: sessionID, details: details))
     }
 
-    private func record(_ entry: AuditEntry) async {
-        do { try await store.appendAudit(entry) }
-        catch { logger.critical("audit append failed", metadata: ["action": "\(entry.action)", "error": "\(error)"]) }
+    /// Records what must happen whether or not it can be recorded: a session ending, permissions taken back.
+    func auditBestEffort(tenantID: String?, actor: String, action: String, outcome: AuditOutcome = .allowed,
+                         reason: String, sessionID: String? = nil, details: [String: String] = [:]) async {
+        try? await audit(tenantID: tenantID, actor: actor, action: action, outcome: outcome, reason: reason,
+                         sessionID: sessionID, details: details)
     }
+
+    private func record(_ entry: AuditEntry) async throws(AuditUnavailable) {
+        do { try await store.appendAudit(entry) }
+        catch {
+            logger.critical("audit append failed", metadata: ["action": "\(entry.action)", "error": "\(error)"])
+            throw AuditUnavailable()
+        }
+    }
+}
+
+/// The audit log could not take a record, so the action it would have recorded was not done.
+public struct AuditUnavailable: Error {
+    public static let refusal = Refusal(.auditUnavailable,
+                                        "The audit log cannot record this action right now, so it was not done.")
 }

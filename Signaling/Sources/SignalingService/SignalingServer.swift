@@ -18,6 +18,8 @@ public final class SignalingServer: Sendable {
     public let configuration: ServiceConfiguration
     public let clock: ServiceClock
     public let metrics: ServiceMetrics
+    /// Sign-in lockouts and one-time use of TOTP codes for `/auth/token`.
+    public let signInGuard: SignInGuard
     let logger: Logger
 
     public init(store: any Store, identity: IdentityServices, configuration: ServiceConfiguration,
@@ -28,12 +30,24 @@ public final class SignalingServer: Sendable {
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
+        self.signInGuard = SignInGuard(limits: configuration.signInLimits)
         self.hub = SessionHub(store: store, identity: identity, configuration: configuration, clock: clock,
                               metrics: metrics, logger: logger)
     }
 
-    /// Builds the Hummingbird application; `onRunning` receives the bound port (useful with port 0).
-    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    /// The whole service: the HTTP application, then the session drain. Graceful shutdown (SIGTERM or SIGINT when
+    /// `stopOnSignals`, or `triggerGracefulShutdown()`) reaches the drain first: live sessions end with reason
+    /// `service_shutdown` and every WebSocket is closed, then the server stops (its quiescing closes idle HTTP
+    /// connections but not upgraded ones). `onRunning` receives the bound port (useful with port 0).
+    public func serviceGroup(stopOnSignals: Bool = false,
+                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup {
+        ServiceGroup(configuration: .init(services: [application(onRunning: onRunning), SessionDrain(hub: hub)],
+                                          gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [],
+                                          logger: logger))
+    }
+
+    /// Builds the Hummingbird application. Before it listens, sessions a previous run left open are closed.
+    func application(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = Router(context: SignalingRequestContext.self)
         // Request counts and durations through swift-metrics (a no-op unless the process bootstrapped a backend).
         router.add(middleware: MetricsMiddleware())
@@ -41,7 +55,7 @@ public final class SignalingServer: Sendable {
         addAuthRoutes(router)
         addAdminRoutes(router)
         addWebSocketRoute(router)
-        return Application(
+        var application = Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: .init(maxFrameSize: 1 << 16))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port),
@@ -49,6 +63,10 @@ public final class SignalingServer: Sendable {
             services: [Sweeper(server: self)],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
+        application.beforeServerStarts { [store, clock] in
+            _ = try await SessionRecovery.closeInterrupted(store: store, clock: clock)
+        }
+        return application
     }
 
     /// `/health`, `/metrics` and the public key documents.
@@ -97,6 +115,9 @@ public final class SignalingServer: Sendable {
                     for await text in outbox {
                         do { try await outbound.write(.text(text)) } catch { break }
                     }
+                    // The hub finished the outbox: the peer went away, or the service is shutting down (RFC 6455
+                    // §7.4.1, 1001 going away).
+                    try? await outbound.close(.goingAway, reason: nil)
                 }
                 do {
                     for try await message in inbound.messages(maxSize: 1 << 16) {
@@ -119,6 +140,17 @@ public final class SignalingServer: Sendable {
     }
 }
 
+/// Waits for graceful shutdown, then ends every live session and closes every connection (`SessionHub.shutdown`).
+/// Cancellation (no graceful shutdown) leaves the sessions to the next start's recovery.
+struct SessionDrain: Service {
+    let hub: SessionHub
+
+    func run() async throws {
+        do { try await gracefulShutdown() } catch { return }
+        await hub.shutdown()
+    }
+}
+
 /// Ends timed-out sessions every second and applies retention every hour, until graceful shutdown.
 struct Sweeper: Service {
     let server: SignalingServer
@@ -131,6 +163,7 @@ struct Sweeper: Service {
         var lastRetention = ContinuousClock.now - .seconds(3600)
         while !Task.isCancelled {
             await server.hub.sweep()
+            await server.signInGuard.purge(now: server.clock.milliseconds)
             if ContinuousClock.now - lastRetention >= .seconds(3600) {
                 lastRetention = .now
                 _ = try? await Retention.apply(store: server.store, now: server.clock)

@@ -25,5 +25,11 @@ enum Migrations {
             "CREATE TABLE audit_anchor (id INTEGER PRIMARY KEY, sequence BIGINT NOT NULL, hash TEXT NOT NULL)",
             "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]),
+        // The chain head, moved in the same transaction as every append: a chain that ends before its head lost
+        // its newest records.
+        (2, [
+            "CREATE TABLE audit_head (id INTEGER PRIMARY KEY, sequence BIGINT NOT NULL, hash TEXT NOT NULL)",
+            "INSERT INTO audit_head (id, sequence, hash) SELECT 1, sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1",
+        ]),
     ]
 }

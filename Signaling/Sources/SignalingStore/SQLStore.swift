@@ -5,35 +5,78 @@ import SignalingCore
 import SignalingModel
 
 /// The one SQL implementation of `Store`, over any sql-kit database (SQLite or PostgreSQL).
-/// An actor, so that audit records are sealed one after another.
+/// An actor, so that audit records are sealed one after another (SQLStore+Audit.swift).
 public actor SQLStore: Store {
-    private let database: any SQLDatabase
+    let database: any SQLDatabase
+    /// The audit chain's own connection: its transactions (records + head, or pruning + anchor + record) then hold
+    /// only audit statements, never a document write that happened to run on the same connection meanwhile.
+    let auditDatabase: any SQLDatabase
     private let closeConnection: @Sendable () async throws -> Void
-    private var chainHead: (sequence: Int64, hash: String)?
-    private var pendingAudit: [(entry: AuditEntry, continuation: CheckedContinuation<AuditRecord, any Error>)] = []
-    private var auditDrainRunning = false
-    private var lastAuditError: (any Error)?
-    private let encoder: JSONEncoder = {
+    var chainHead: (sequence: Int64, hash: String)?
+    var auditJobs: [AuditJob] = []
+    var auditDrainRunning = false
+    private var writing = false
+    private var waitingWriters: [CheckedContinuation<Void, Never>] = []
+    let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }()
-    private let decoder = JSONDecoder()
+    let decoder = JSONDecoder()
 
-    public init(database: any SQLDatabase, close: @escaping @Sendable () async throws -> Void) {
+    /// `auditDatabase` is a second connection to the same database (the same one for a read-only store).
+    public init(database: any SQLDatabase, auditDatabase: any SQLDatabase,
+                close: @escaping @Sendable () async throws -> Void) {
         self.database = database
+        self.auditDatabase = auditDatabase
         self.closeConnection = close
     }
 
+    /// Refuses a database this build would have to migrate (missing tables, an older or newer schema): for
+    /// read-only users such as `tandem audit verify`, which must never write.
+    public func requireCurrentSchema() async throws {
+        let latest = Migrations.steps.map(\.version).max() ?? 0
+        let applied: Int
+        do {
+            let row = try await database.raw("SELECT MAX(version) AS version FROM schema_migrations").first()
+            applied = try row?.decode(column: "version", as: Int?.self) ?? 0
+        } catch {
+            throw StoreError.notATandemDatabase
+        }
+        guard applied == latest else { throw StoreError.schemaVersion(found: applied, expected: latest) }
+    }
+
+    /// Runs one write (a statement, or a whole audit transaction) at a time, in arrival order. The two connections
+    /// then never compete for the database's write lock: SQLite's busy handler could starve one of them, and a
+    /// waiting write would hold a thread of the shared pool the other needs to commit.
+    func exclusively<T>(_ body: () async throws -> T) async throws -> T {
+        if writing {
+            await withCheckedContinuation { waitingWriters.append($0) }
+        } else {
+            writing = true
+        }
+        defer {
+            if waitingWriters.isEmpty { writing = false } else { waitingWriters.removeFirst().resume() }
+        }
+        return try await body()
+    }
+
+    /// Runs a write statement on the documents' connection, in turn with every other write.
+    private func write(_ query: SQLQueryString) async throws {
+        try await exclusively { try await database.raw(query).run() }
+    }
+
     public func migrate() async throws {
-        try await database.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)").run()
-        let rows = try await database.raw("SELECT version FROM schema_migrations").all()
-        let applied = Set(try rows.map { try $0.decode(column: "version", as: Int.self) })
-        for step in Migrations.steps where !applied.contains(step.version) {
-            for statement in step.statements {
-                try await database.raw(SQLQueryString(statement)).run()
+        try await exclusively {
+            try await database.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)").run()
+            let rows = try await database.raw("SELECT version FROM schema_migrations").all()
+            let applied = Set(try rows.map { try $0.decode(column: "version", as: Int.self) })
+            for step in Migrations.steps where !applied.contains(step.version) {
+                for statement in step.statements {
+                    try await database.raw(SQLQueryString(statement)).run()
+                }
+                try await database.raw("INSERT INTO schema_migrations (version) VALUES (\(bind: step.version))").run()
             }
-            try await database.raw("INSERT INTO schema_migrations (version) VALUES (\(bind: step.version))").run()
         }
     }
 
@@ -45,12 +88,12 @@ public actor SQLStore: Store {
         async throws
     {
         let body = String(decoding: try encoder.encode(value), as: UTF8.self)
-        try await database.raw("""
+        try await write("""
             INSERT INTO documents (kind, id, tenant_id, lookup, body)
             VALUES (\(bind: kind), \(bind: id), \(bind: tenantID), \(bind: lookup), \(bind: body))
             ON CONFLICT (kind, id) DO UPDATE SET tenant_id = excluded.tenant_id, lookup = excluded.lookup,
             body = excluded.body
-            """).run()
+            """)
     }
 
     private func get<T: Decodable>(_ kind: String, id: String, as type: T.Type) async throws -> T? {
@@ -72,9 +115,9 @@ public actor SQLStore: Store {
     }
 
     private func remove(_ kind: String, id: String, tenantID: String) async throws {
-        try await database.raw("""
+        try await write("""
             DELETE FROM documents WHERE kind = \(bind: kind) AND id = \(bind: id) AND tenant_id = \(bind: tenantID)
-            """).run()
+            """)
     }
 
     /// Documents are keyed by kind and id; ids of tenant-owned things are prefixed with the tenant so two tenants
@@ -149,14 +192,14 @@ public actor SQLStore: Store {
 
     public func saveSession(_ session: SessionRecord) async throws {
         let body = String(decoding: try encoder.encode(session), as: UTF8.self)
-        try await database.raw("""
+        try await write("""
             INSERT INTO sessions (id, tenant_id, helper_user_id, sharer_user_id, device_id, state, created_at, body)
             VALUES (\(bind: session.id), \(bind: session.tenantID), \(bind: session.helperUserID),
             \(bind: session.sharerUserID), \(bind: session.deviceID), \(bind: session.state.rawValue),
             \(bind: session.createdAt), \(bind: body))
             ON CONFLICT (id) DO UPDATE SET sharer_user_id = excluded.sharer_user_id, device_id = excluded.device_id,
             state = excluded.state, body = excluded.body
-            """).run()
+            """)
     }
 
     public func session(id: String) async throws -> SessionRecord? {
@@ -182,148 +225,10 @@ public actor SQLStore: Store {
         let doomed = try await database.raw("""
             SELECT id FROM sessions WHERE tenant_id = \(bind: tenantID) AND state = 'ended' AND created_at < \(bind: unixSeconds)
             """).all()
-        try await database.raw("""
+        try await write("""
             DELETE FROM sessions WHERE tenant_id = \(bind: tenantID) AND state = 'ended' AND created_at < \(bind: unixSeconds)
-            """).run()
+            """)
         return doomed.count
-    }
-
-    // MARK: Audit
-
-    /// Appends are written by one drain loop, so that two appends can never claim the same sequence number (an
-    /// actor method awaiting the database would otherwise interleave with the next). Entries that arrive while a
-    /// write is under way go together in the next statement: one transaction for many records (group commit).
-    public func appendAudit(_ entry: AuditEntry) async throws -> AuditRecord {
-        try await withCheckedThrowingContinuation { continuation in
-            pendingAudit.append((entry, continuation))
-            if !auditDrainRunning {
-                auditDrainRunning = true
-                Task { await self.drainAudit() }
-            }
-        }
-    }
-
-    private func drainAudit() async {
-        while !pendingAudit.isEmpty {
-            let batch = Array(pendingAudit.prefix(Self.auditBatchLimit))
-            pendingAudit.removeFirst(batch.count)
-            do {
-                let records = try await insertAudit(batch.map(\.entry))
-                for (item, record) in zip(batch, records) { item.continuation.resume(returning: record) }
-            } catch {
-                for item in batch { item.continuation.resume(throwing: error) }
-            }
-        }
-        auditDrainRunning = false
-    }
-
-    /// Nine binds a row stays well under SQLite's bind limit.
-    static let auditBatchLimit = 100
-
-    private func insertAudit(_ entries: [AuditEntry]) async throws -> [AuditRecord] {
-        // The primary key on sequence makes another node's conflicting insert fail; re-read the head and retry.
-        for _ in 0..<5 {
-            let head = try await currentHead()
-            var records: [AuditRecord] = []
-            var previous = head
-            for entry in entries {
-                let record = AuditChain.seal(entry, sequence: previous.sequence + 1, previousHash: previous.hash)
-                records.append(record)
-                previous = (record.sequence, record.hash)
-            }
-            var statement = SQLQueryString(
-                "INSERT INTO audit (sequence, time, tenant_id, action, outcome, code, previous_hash, hash, body) VALUES ")
-            for (index, record) in records.enumerated() {
-                let entry = record.entry
-                let body = String(decoding: try encoder.encode(entry), as: UTF8.self)
-                statement.appendInterpolation(unsafeRaw: index == 0 ? "(" : ", (")
-                statement.appendInterpolation(bind: record.sequence)
-                statement.appendInterpolation(unsafeRaw: ", ")
-                statement.appendInterpolation(bind: entry.time)
-                statement.appendInterpolation(unsafeRaw: ", ")
-                statement.appendInterpolation(bind: entry.tenantID)
-                statement.appendInterpolation(unsafeRaw: ", ")
-                statement.appendInterpolation(bind: entry.action)
-                statement.appendInterpolation(unsafeRaw: ", ")
-                statement.appendInterpolation(bind: entry.outcome.rawValue)
-                statement.appendInterpolation(unsafeRaw: ", ")
-                statement.appendInterpolation(bind: entry.code)
-                statement.appendInterpolation(unsafeRaw: ", ")
-                statement.appendInterpolation(bind: record.previousHash)
-                statement.appendInterpolation(unsafeRaw: ", ")
-                statement.appendInterpolation(bind: record.hash)
-                statement.appendInterpolation(unsafeRaw: ", ")
-                statement.appendInterpolation(bind: body)
-                statement.appendInterpolation(unsafeRaw: ")")
-            }
-            do {
-                try await database.raw(statement).run()
-                chainHead = previous
-                return records
-            } catch {
-                chainHead = nil
-                lastAuditError = error
-            }
-        }
-        throw StoreError.auditAppendFailed(lastAuditError.map { "\($0)" } ?? "unknown")
-    }
-
-    private func currentHead() async throws -> (sequence: Int64, hash: String) {
-        if let chainHead { return chainHead }
-        if let row = try await database.raw("SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1").first() {
-            let head = (try row.decode(column: "sequence", as: Int64.self), try row.decode(column: "hash", as: String.self))
-            chainHead = head
-            return head
-        }
-        let anchor = try await auditAnchor()
-        let head = (anchor.sequence ?? 0, anchor.hash)
-        chainHead = head
-        return head
-    }
-
-    public func auditRecords(tenantID: String?, afterSequence: Int64, limit: Int) async throws -> [AuditRecord] {
-        let rows: [any SQLRow]
-        if let tenantID {
-            rows = try await database.raw("""
-                SELECT sequence, previous_hash, hash, body FROM audit WHERE tenant_id = \(bind: tenantID)
-                AND sequence > \(bind: afterSequence) ORDER BY sequence LIMIT \(bind: limit)
-                """).all()
-        } else {
-            rows = try await database.raw("""
-                SELECT sequence, previous_hash, hash, body FROM audit WHERE sequence > \(bind: afterSequence)
-                ORDER BY sequence LIMIT \(bind: limit)
-                """).all()
-        }
-        return try rows.map { row in
-            AuditRecord(
-                sequence: try row.decode(column: "sequence", as: Int64.self),
-                entry: try decoder.decode(AuditEntry.self, from: Data(try row.decode(column: "body", as: String.self).utf8)),
-                previousHash: try row.decode(column: "previous_hash", as: String.self),
-                hash: try row.decode(column: "hash", as: String.self))
-        }
-    }
-
-    public func auditAnchor() async throws -> (sequence: Int64?, hash: String) {
-        guard let row = try await database.raw("SELECT sequence, hash FROM audit_anchor WHERE id = 1").first() else {
-            return (nil, AuditChain.genesisHash)
-        }
-        return (try row.decode(column: "sequence", as: Int64.self), try row.decode(column: "hash", as: String.self))
-    }
-
-    public func pruneAudit(before unixMilliseconds: Int64) async throws -> Int {
-        guard let last = try await database.raw("""
-            SELECT sequence, hash FROM audit WHERE time < \(bind: unixMilliseconds) ORDER BY sequence DESC LIMIT 1
-            """).first()
-        else { return 0 }
-        let sequence = try last.decode(column: "sequence", as: Int64.self)
-        let hash = try last.decode(column: "hash", as: String.self)
-        let count = try await database.raw("SELECT sequence FROM audit WHERE sequence <= \(bind: sequence)").all().count
-        try await database.raw("""
-            INSERT INTO audit_anchor (id, sequence, hash) VALUES (1, \(bind: sequence), \(bind: hash))
-            ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash
-            """).run()
-        try await database.raw("DELETE FROM audit WHERE sequence <= \(bind: sequence)").run()
-        return count
     }
 
     // MARK: Settings
@@ -334,21 +239,28 @@ public actor SQLStore: Store {
     }
 
     public func saveSetting(_ key: String, _ value: String) async throws {
-        try await database.raw("""
+        try await write("""
             INSERT INTO settings (key, value) VALUES (\(bind: key), \(bind: value))
             ON CONFLICT (key) DO UPDATE SET value = excluded.value
-            """).run()
+            """)
     }
 }
 
 public enum StoreError: Error, CustomStringConvertible {
     case auditAppendFailed(String)
     case unsupportedDatabaseURL(String)
+    case databaseMissing(String)
+    case notATandemDatabase
+    case schemaVersion(found: Int, expected: Int)
 
     public var description: String {
         switch self {
         case .auditAppendFailed(let error): "could not append to the audit log: \(error)"
         case .unsupportedDatabaseURL(let url): "unsupported database URL \(url.prefix { $0 != ":" })://…; use postgres:// or sqlite:"
+        case .databaseMissing(let path): "no Tandem database at \(path) (is --data-dir right?)"
+        case .notATandemDatabase: "the database has no Tandem schema (is --data-dir or --database right?)"
+        case .schemaVersion(let found, let expected):
+            "the database schema is version \(found), this build reads version \(expected); run the matching tandem serve once"
         }
     }
 }

@@ -47,8 +47,12 @@ public protocol Store: Sendable {
     func auditRecords(tenantID: String?, afterSequence: Int64, limit: Int) async throws -> [AuditRecord]
     /// Where the chain starts now: genesis, or the last record retention removed.
     func auditAnchor() async throws -> (sequence: Int64?, hash: String)
-    /// Removes records older than `unixMilliseconds` and moves the anchor to the last one removed.
-    func pruneAudit(before unixMilliseconds: Int64) async throws -> Int
+    /// The newest record's sequence and hash as recorded with every append (nil before the first one).
+    func auditHead() async throws -> (sequence: Int64, hash: String)?
+    /// Removes records older than `unixMilliseconds`, moves the anchor to the last one removed and appends
+    /// `note(removed)` naming that anchor, in one transaction; returns how many records were removed (0: nothing
+    /// removed, nothing appended).
+    func pruneAudit(before unixMilliseconds: Int64, note: @escaping @Sendable (Int) -> AuditEntry) async throws -> Int
 
     func setting(_ key: String) async throws -> String?
     func saveSetting(_ key: String, _ value: String) async throws

@@ -105,6 +105,68 @@ struct AdminAPITests {
         #expect(metrics.body.contains("tandem_refusals_total{code=\"credentials_invalid\"}"))
     }
 
+    @Test("Sign-in: failures lock out the user name (even with the right password) until the lockout ends; a TOTP code works once")
+    func signInLimits() async throws {
+        let service = try await TestService.start(configure: { $0.signInFailuresPerUser = 3 })
+        defer { Task { await service.stop() } }
+        let password = try #require(service.firstAdminPassword)
+        func signIn(_ username: String, _ password: String, otp: String? = nil) async throws -> (status: Int, body: JSONValue) {
+            var body: JSONValue = ["tenant": "default", "username": .string(username), "password": .string(password)]
+            if let otp, case .object(var fields) = body { fields["otp"] = .string(otp); body = .object(fields) }
+            return try await service.httpJSON("POST", "/auth/token", json: body)
+        }
+        for attempt in 0..<3 { #expect(try await signIn("admin", "guess-\(attempt)").status == 401) }
+        let locked = try await signIn("admin", password)
+        #expect(locked.status == 429 && locked.body["error"]?["code"] == "sign_in_locked_out")
+        #expect(locked.body["access_token"] == nil)
+        #expect(try await service.refusalRecord(.signInLockedOut)?.entry.details["username"] == "admin")
+        // Unknown user names count too, and are locked the same way.
+        for attempt in 0..<3 { _ = try await signIn("nobody", "guess-\(attempt)") }
+        #expect(try await signIn("nobody", "x").body["error"]?["code"] == "sign_in_locked_out")
+        service.clock.advance(seconds: 901)
+        let token = try #require(try await signIn("admin", password).body["access_token"]?.stringValue)
+
+        // TOTP: the code that signed in once is refused the second time, within its 30-second step.
+        let enrolled = try await service.httpJSON("POST", "/admin/v1/tenants/default/users/admin/totp", token: token)
+        let secret = try #require(enrolled.body["secret"]?.stringValue)
+        let totp = try #require(TOTP(base32Secret: secret))
+        let code = totp.code(at: service.clock.serviceClock.seconds)
+        #expect(try await signIn("admin", password, otp: code).status == 200)
+        let replay = try await signIn("admin", password, otp: code)
+        #expect(replay.status == 401 && replay.body["error"]?["code"] == "mfa_code_invalid")
+        #expect(replay.body["error"]?["reason"]?.stringValue?.contains("used already") == true)
+        #expect(try await service.store.user(id: "admin", tenantID: "default")?.totpLastStep
+                == service.clock.serviceClock.seconds / 30)
+        service.clock.advance(seconds: 30)
+        #expect(try await signIn("admin", password, otp: totp.code(at: service.clock.serviceClock.seconds)).status == 200)
+    }
+
+    @Test("An identity provider's (issuer, external tenant id) may belong to one tenant only")
+    func uniqueIdentityProvider() async throws {
+        let service = try await TestService.start()
+        defer { Task { await service.stop() } }
+        let token = try await service.token("admin", tenant: "default")
+        let provider = ExternalIdentityProvider(issuer: "https://login.example/", audience: "api://tandem",
+                                                externalTenantID: "ext-1")
+        let created = try await service.httpJSON("POST", "/admin/v1/tenants", json: .encoding(
+            Tenant(id: "globex", name: "Globex", identityProvider: provider)), token: token)
+        #expect(created.status == 201)
+        var tenant = try #require(try await service.store.tenant(id: "default"))
+        tenant.identityProvider = provider
+        let taken = try await service.httpJSON("PUT", "/admin/v1/tenants/default", json: .encoding(tenant), token: token)
+        #expect(taken.status == 409 && taken.body["error"]?["code"] == "conflict")
+        #expect(try await service.store.tenant(id: "default")?.identityProvider == nil)
+        let copy = try await service.httpJSON("POST", "/admin/v1/tenants", json: .encoding(
+            Tenant(id: "initech", name: "Initech", identityProvider: provider)), token: token)
+        #expect(copy.status == 409)
+        // The same issuer with another external tenant id is another organisation.
+        tenant.identityProvider?.externalTenantID = "ext-2"
+        #expect(try await service.httpJSON("PUT", "/admin/v1/tenants/default", json: .encoding(tenant), token: token).status == 200)
+        // Saving globex again (its own pair) is no conflict.
+        let globex = try #require(try await service.store.tenant(id: "globex"))
+        #expect(try await service.httpJSON("PUT", "/admin/v1/tenants/globex", json: .encoding(globex), token: token).status == 200)
+    }
+
     @Test("Reports: active sessions, past sessions with filters and CSV; an admin ends a session")
     func reports() async throws {
         let service = try await TestService.start()
@@ -141,6 +203,15 @@ struct AdminAPITests {
         #expect(lines[1].hasPrefix("\(sessionID),helen,Helen Help,sam,Sam Sharer,pc-1,"))
         #expect(lines[1].hasSuffix(",view_screen full_control,true,false,admin"))
         #expect(SessionCSV.escape("a,\"b\"") == "\"a,\"\"b\"\"\"")
+        // Cells a spreadsheet would run as formulas are neutralised (OWASP CSV injection).
+        for formula in ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd"] {
+            let escaped = SessionCSV.escape(formula)
+            #expect(escaped.hasPrefix("\"'"), "\(formula) → \(escaped)")
+        }
+        #expect(SessionCSV.escape("Helen Help") == "Helen Help")
+        let hostile = SessionRecord(id: "s1", tenantID: "acme", helperUserID: "h", helperName: "=cmd|' /C calc'!A0",
+                                    createdAt: 0)
+        #expect(SessionCSV.render([hostile]).contains(",\"'=cmd|' /C calc'!A0\","))
         await helper.close()
         await sharer.close()
     }
@@ -178,22 +249,62 @@ struct RetentionAndConfigurationTests {
         await helper.close()
     }
 
-    @Test("Configuration: file first, then TANDEM_* environment variables")
+    @Test("Configuration: the file, then TANDEM_* environment variables, then flags; the file's host and port apply")
     func configuration() throws {
         let directory = try TemporaryDirectory.make()
         let file = directory + "/config.json"
-        try #"{"port": 9000, "allowedOrigins": ["https://a.example"], "turnSecret": "file", "codeFailuresPerUser": 3, "codeLockoutSeconds": 60}"#
+        try #"{"host": "0.0.0.0", "port": 9000, "allowedOrigins": ["https://a.example"], "turnSecret": "file", "codeFailuresPerUser": 3, "codeLockoutSeconds": 60, "grantLifetimeSeconds": 900, "passwordRounds": 5000}"#
             .write(toFile: file, atomically: true, encoding: .utf8)
-        let configuration = try ServiceConfiguration.load(file: file, environment: [
+        // The file alone: its host and port are not overridden by a default --listen.
+        let fileOnly = try ServiceConfiguration.load(file: file, environment: [:])
+        #expect(fileOnly.host == "0.0.0.0" && fileOnly.port == 9000 && fileOnly.grantLifetimeSeconds == 900)
+
+        let environment = [
             "TANDEM_TURN_SECRET": "env", "TANDEM_ICE_URLS": "stun:a:3478, turn:b:3478",
-            "TANDEM_PUBLIC_URL": "https://help.example",
-        ])
-        #expect(configuration.port == 9000 && configuration.allowedOrigins == ["https://a.example"])
+            "TANDEM_PUBLIC_URL": "https://help.example", "TANDEM_LISTEN": "127.0.0.2:9100",
+            "TANDEM_GRANT_LIFETIME_SECONDS": "600", "TANDEM_CODE_FAILURES_PER_ADDRESS": "7",
+            "TANDEM_TOKEN_SKEW_SECONDS": "30.5",
+        ]
+        let configuration = try ServiceConfiguration.load(file: file, environment: environment)
+        #expect(configuration.port == 9100 && configuration.host == "127.0.0.2")
+        #expect(configuration.allowedOrigins == ["https://a.example"])
         #expect(configuration.turnSecret == "env")
         #expect(configuration.iceURLs == ["stun:a:3478", "turn:b:3478"])
         #expect(configuration.issuer == "https://help.example")
-        #expect(configuration.codeLimits.failuresPerUser == 3)
+        #expect(configuration.codeLimits.failuresPerUser == 3 && configuration.codeLimits.failuresPerAddress == 7)
         #expect(configuration.codeLimits.lockoutMilliseconds == 60_000)
-        #expect(configuration.host == "127.0.0.1" && configuration.passwordRounds == 210_000)
+        #expect(configuration.grantLifetimeSeconds == 600 && configuration.tokenSkewSeconds == 30.5)
+        #expect(configuration.passwordRounds == 5000 && configuration.accessTokenLifetimeSeconds == 3600)
+
+        let flags = ConfigurationFlags(listen: ListenAddress("localhost:9200"), publicURL: "https://flag.example",
+                                       allowedOrigins: ["https://b.example"], iceURLs: ["stun:c:3478"])
+        let flagged = try ServiceConfiguration.load(file: file, environment: environment, flags: flags)
+        #expect(flagged.host == "localhost" && flagged.port == 9200 && flagged.issuer == "https://flag.example")
+        #expect(flagged.allowedOrigins == ["https://b.example"] && flagged.iceURLs == ["stun:c:3478"])
+        #expect(flagged.turnSecret == "env" && flagged.grantLifetimeSeconds == 600)
+
+        // A value that cannot be read is an error naming the variable, never a silent default.
+        #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration.load(file: nil, environment: ["TANDEM_PASSWORD_ROUNDS": "many"])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration.load(file: nil, environment: ["TANDEM_LISTEN": "8443"])
+        }
+    }
+
+    @Test("--listen: host names, IPv4 and bracketed IPv6; the issuer brackets an IPv6 host")
+    func listenAddresses() {
+        #expect(ListenAddress("localhost:8443") == ListenAddress(host: "localhost", port: 8443))
+        #expect(ListenAddress("127.0.0.1:0")?.port == 0)
+        #expect(ListenAddress("[::1]:8443")?.host == "::1")
+        for bad in ["8443", "localhost", "::1:8443", "[::1]8443", "[::1]:", "host:99999", ":8443", "a b:1", "[x]:1"] {
+            #expect(ListenAddress(bad) == nil, "\(bad)")
+        }
+        var configuration = ServiceConfiguration()
+        configuration.host = "::1"
+        configuration.port = 8443
+        #expect(configuration.issuer == "http://[::1]:8443")
+        configuration.host = "localhost"
+        #expect(configuration.issuer == "http://localhost:8443")
     }
 }

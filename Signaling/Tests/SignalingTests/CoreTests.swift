@@ -265,3 +265,31 @@ struct TURNCredentialTests {
         #expect(Data(base64Encoded: credentials.password)?.count == 20)
     }
 }
+
+@Suite("Device binding")
+struct DeviceBindingTests {
+    let laptop = Device(id: "pc-1", tenantID: "acme", name: "Sam's PC", ownerUserID: "sam")
+
+    func user(_ id: String, tenant: String = "acme", deviceClaim: String? = nil) -> Principal {
+        Principal(kind: .user, tenantID: tenant, subject: id, displayName: id, deviceID: deviceClaim, issuer: "test")
+    }
+
+    @Test("The owner, or a token issued on the device, may name it; anyone else is refused with device_not_bound")
+    func binding() throws {
+        try DeviceBinding.check(laptop, sharer: user("sam"))
+        try DeviceBinding.check(laptop, sharer: user("sue", deviceClaim: "pc-1"))
+        #expect(throws: Refusal.self) { try DeviceBinding.check(laptop, sharer: user("sue")) }
+        #expect(throws: Refusal.self) { try DeviceBinding.check(laptop, sharer: user("sue", deviceClaim: "pc-2")) }
+        do { try DeviceBinding.check(laptop, sharer: user("sue")) } catch { #expect(error.code == .deviceNotBound) }
+        // The same user id in another tenant is another person.
+        #expect(throws: Refusal.self) { try DeviceBinding.check(laptop, sharer: user("sam", tenant: "globex")) }
+        // A shared device without an owner opens only through a token device claim.
+        let lab = Device(id: "lab-7", tenantID: "acme", name: "Lab 7")
+        #expect(throws: Refusal.self) { try DeviceBinding.check(lab, sharer: user("sam")) }
+        try DeviceBinding.check(lab, sharer: user("sam", deviceClaim: "lab-7"))
+        // A device agent's principal is no sharer of a code session.
+        let agent = Principal(kind: .device, tenantID: "acme", subject: "pc-1", displayName: "pc-1", deviceID: "pc-1",
+                              issuer: "test")
+        #expect(throws: Refusal.self) { try DeviceBinding.check(laptop, sharer: agent) }
+    }
+}

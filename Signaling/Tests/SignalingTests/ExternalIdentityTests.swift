@@ -165,6 +165,19 @@ struct ExternalIdentityTests {
         await provider.stop()
     }
 
+    @Test("An (issuer, external tenant id) pair set up for two tenants maps to neither")
+    func ambiguousProvider() async throws {
+        let provider = try await LocalIdentityProvider.start()
+        try await provider.addECKey("ec-1")
+        let pair = ExternalIdentityProvider(issuer: provider.issuer, audience: "api://tandem", externalTenantID: "ext-acme")
+        let fixture = try await IdentityFixture.make(
+            tenants: [Tenant(id: "acme", name: "Acme", identityProvider: pair),
+                      Tenant(id: "impostor", name: "Impostor", identityProvider: pair)],
+            jwks: JWKSCache(minimumRefreshIntervalSeconds: 0))
+        #expect(await refusal(fixture, try await provider.token(kid: "ec-1")) == .tenantMismatch)
+        await provider.stop()
+    }
+
     @Test("Key rotation: an unknown key id triggers a JWKS refresh; a withdrawn key stops working")
     func rotation() async throws {
         let provider = try await LocalIdentityProvider.start()

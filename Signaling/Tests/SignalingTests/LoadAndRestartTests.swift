@@ -34,6 +34,9 @@ struct LoadAndRestartTests {
                                                   displayName: "Helper \(index)", groups: ["helpdesk"]))
             try await service.store.saveUser(User(id: "sharer-\(index)", tenantID: "acme", username: "sharer-\(index)",
                                                   displayName: "Sharer \(index)"))
+            // Each sharer joins from a device of its own (a sharer may only name a device bound to it).
+            try await service.store.saveDevice(Device(id: "pc-sharer-\(index)", tenantID: "acme",
+                                                      name: "Sharer \(index)'s PC", ownerUserID: "sharer-\(index)"))
         }
         let started = ContinuousClock.now
         let agents = try await withThrowingTaskGroup(of: TestParty.self) { group in
@@ -55,7 +58,7 @@ struct LoadAndRestartTests {
                     let created = try await helper.next("session.created", timeout: .seconds(60))
                     let sessionID = try #require(created["sessionId"]?.stringValue)
                     let sharer = try await service.signedIn("sharer-\(index)")
-                    sharer.send(["type": "session.join", "code": created["code"] ?? .null, "deviceId": "pc-1"])
+                    sharer.send(["type": "session.join", "code": created["code"] ?? .null, "deviceId": .string("pc-sharer-\(index)")])
                     _ = try await sharer.next("session.joined", timeout: .seconds(60))
                     sharer.send(["type": "session.consent", "sessionId": .string(sessionID), "mode": "view_only"])
                     let start = try await sharer.next("session.started", timeout: .seconds(60))

@@ -11,7 +11,7 @@ struct RefusalTests {
     /// Runs a scenario against a fresh service seeded with tenant acme.
     func withService(remoteHelp: Bool = true, allowUnenrolled: Bool = false,
                      _ body: (TestService) async throws -> Void) async throws {
-        let service = try await TestService.start { $0.allowedOrigins = ["https://help.acme.example"] }
+        let service = try await TestService.start(configure: { $0.allowedOrigins = ["https://help.acme.example"] })
         try await service.seedAcme(remoteHelp: remoteHelp, allowUnenrolled: allowUnenrolled)
         do { try await body(service) } catch { await service.stop(); throw error }
         await service.stop()
@@ -85,7 +85,7 @@ struct RefusalTests {
 
             let (helper, code, _) = try await codeSession(service)
             let stranger = try await service.signedIn("gary", tenant: "globex")
-            #expect(try await stranger.refusal(["type": "session.join", "code": .string(code), "deviceId": "pc-1"])
+            #expect(try await stranger.refusal(["type": "session.join", "code": .string(code), "deviceId": "globex-pc"])
                     == "code_invalid")
             try await expectAudited(service, .codeInvalid, action: "session.join")
             await stranger.close()
@@ -125,6 +125,45 @@ struct RefusalTests {
                                               "permission": "elevation"]) == "permission_missing")
             let records = try await service.store.auditRecords(tenantID: "acme", afterSequence: 0, limit: 1000)
             #expect(records.filter { $0.entry.code == "permission_missing" }.count == 2)
+            await sharer.close()
+            await helper.close()
+        }
+    }
+
+    @Test("Roles and the tenant are read again at each control request: a role removed mid-session refuses the next one")
+    func rolesReadAtEachRequest() async throws {
+        try await withService { service in
+            let (helper, code, sessionID) = try await codeSession(service)
+            let sharer = try await service.signedIn("sam")
+            sharer.send(["type": "session.join", "code": .string(code), "deviceId": "pc-1"])
+            sharer.send(["type": "session.consent", "sessionId": .string(sessionID), "mode": "view_only"])
+            _ = try await helper.next("session.started")
+            // Asked while helen still holds Help Desk Operator; the role goes before the sharer decides.
+            helper.send(["type": "session.request_control", "sessionId": .string(sessionID), "permission": "full_control"])
+            _ = try await sharer.next("session.control_requested")
+            try await service.store.deleteAssignment(id: "desk", tenantID: "acme")
+            #expect(try await sharer.refusal(["type": "session.control_decision", "sessionId": .string(sessionID),
+                                              "permission": "full_control", "granted": true]) == "permission_missing")
+            #expect(await helper.messages.types().contains("session.grant") == false)
+            #expect(try await helper.refusal(["type": "session.request_control", "sessionId": .string(sessionID),
+                                              "permission": "elevation"]) == "permission_missing")
+            let record = try #require(try await service.refusalRecord(.permissionMissing))
+            #expect(record.entry.action == "session.request_control" && record.entry.sessionID == sessionID
+                    && record.entry.actor == "user:helen")
+
+            // The role back, then Remote Help turned off for the tenant: refused again, for that reason.
+            try await service.store.saveAssignment(RoleAssignment(id: "desk", tenantID: "acme",
+                                                                  roleID: Role.helpDeskOperator.id, userGroups: ["helpdesk"]))
+            var tenant = try #require(try await service.store.tenant(id: "acme"))
+            tenant.remoteHelpEnabled = false
+            try await service.store.saveTenant(tenant)
+            #expect(try await helper.refusal(["type": "session.request_control", "sessionId": .string(sessionID),
+                                              "permission": "full_control"]) == "remote_help_disabled")
+            try await expectAudited(service, .remoteHelpDisabled, action: "session.request_control")
+            tenant.remoteHelpEnabled = true
+            try await service.store.saveTenant(tenant)
+            helper.send(["type": "session.request_control", "sessionId": .string(sessionID), "permission": "full_control"])
+            #expect(try await sharer.next("session.control_requested")["permission"] == "full_control")
             await sharer.close()
             await helper.close()
         }
@@ -174,6 +213,79 @@ struct RefusalTests {
         }
     }
 
+    @Test("A sharer naming another user's device, or an ownerless one, is refused; a token device claim binds")
+    func deviceNotBound() async throws {
+        try await withService { service in
+            // Sue names Sam's enrolled, compliant pc-1, whose device-scoped roles and compliance she would borrow.
+            let (helper, code, sessionID) = try await codeSession(service)
+            let sue = try await service.signedIn("sue")
+            #expect(try await sue.refusal(["type": "session.join", "code": .string(code), "deviceId": "pc-1"])
+                    == "device_not_bound")
+            try await expectAudited(service, .deviceNotBound, action: "session.join")
+            #expect(try await helper.next("session.refused")["code"] == "device_not_bound")
+            #expect(try await helper.next("session.ended")["reason"] == "refused")
+            #expect(try await service.store.session(id: sessionID)?.deviceID == nil)
+
+            // A device without an owner cannot be named either.
+            try await service.store.saveDevice(Device(id: "lab-7", tenantID: "acme", name: "Lab 7"))
+            helper.send(["type": "session.create"])
+            let second = try #require(try await helper.next("session.created")["code"]?.stringValue)
+            #expect(try await sue.refusal(["type": "session.join", "code": .string(second), "deviceId": "lab-7"])
+                    == "device_not_bound")
+
+            // A token that its issuer minted on lab-7 (device_id claim) binds Sue to it, also by default.
+            helper.send(["type": "session.create"])
+            let third = try await helper.next("session.created")
+            let issuer = service.server.identity.issuer
+            let now = service.clock.serviceClock.now().timeIntervalSince1970.rounded(.down)
+            let claimed = try await issuer.key.sign(FlexibleClaims([
+                "iss": .string(issuer.issuer), "aud": .string(issuer.audience), "sub": .string("sue"),
+                "tid": .string("acme"), "typ": .string("access"), "name": .string("Sue Sharer"),
+                "amr": .strings(["pwd"]), "device_id": .string("lab-7"),
+                "iat": .number(now), "exp": .number(now + 600),
+            ]))
+            let onLab = try await TestParty.connect(port: service.port)
+            onLab.send(["type": "hello", "token": .string(claimed)])
+            _ = try await onLab.next("welcome")
+            onLab.send(["type": "session.join", "code": third["code"] ?? .null])
+            _ = try await onLab.next("session.joined")
+            #expect(try await helper.next("session.peer_joined")["device"]?["id"] == "lab-7")
+            for party in [helper, sue, onLab] { await party.close() }
+        }
+    }
+
+    @Test("Remote launch: the sharer's conditional access applies when the agent accepts")
+    func launchConditionalAccess() async throws {
+        try await withService { service in
+            try await service.store.savePolicy(ConditionalAccessPolicy(
+                id: "office", tenantID: "acme", name: "Sharers only from the lab", parties: [.sharer],
+                allowedRanges: ["lab"]))
+            let agent = try await service.deviceAgent("pc-1")
+            let helper = try await service.signedIn("helen")
+            helper.send(["type": "session.create", "deviceId": "pc-1"])
+            let created = try await helper.next("session.created")
+            let request = try await agent.next("launch.request")
+            #expect(try await agent.refusal(["type": "launch.response", "sessionId": request["sessionId"] ?? .null,
+                                             "accept": true]) == "ca_address_not_allowed")
+            try await expectAudited(service, .addressNotAllowed, action: "launch.response")
+            #expect(try await helper.next("session.refused")["code"] == "ca_address_not_allowed")
+            #expect(try await helper.next("session.ended")["reason"] == "refused")
+            #expect(await helper.messages.types().contains("session.started") == false)
+            #expect(try await service.store.session(id: created["sessionId"]?.stringValue ?? "")?.endReason == "refused")
+
+            // A sharer policy requiring MFA refuses too: nobody signed in with a second factor on the agent.
+            try await service.store.deletePolicy(id: "office", tenantID: "acme")
+            try await service.store.savePolicy(ConditionalAccessPolicy(
+                id: "mfa", tenantID: "acme", name: "Sharers need MFA", parties: [.sharer], requireMFA: true))
+            helper.send(["type": "session.create", "deviceId": "pc-1"])
+            let second = try await agent.next("launch.request")
+            #expect(try await agent.refusal(["type": "launch.response", "sessionId": second["sessionId"] ?? .null,
+                                             "accept": true]) == "ca_mfa_required")
+            await agent.close()
+            await helper.close()
+        }
+    }
+
     @Test("Unenrolled device while the tenant does not allow them")
     func unenrolled() async throws {
         try await withService { service in
@@ -194,14 +306,14 @@ struct RefusalTests {
             sharer.send(["type": "session.join", "code": .string(code), "deviceId": "pc-1"])
             _ = try await sharer.next("session.joined")
             let second = try await service.signedIn("sue")
-            #expect(try await second.refusal(["type": "session.join", "code": .string(code), "deviceId": "pc-1"])
+            #expect(try await second.refusal(["type": "session.join", "code": .string(code), "deviceId": "pc-2"])
                     == "code_used")
             try await expectAudited(service, .codeUsed)
 
             helper.send(["type": "session.create"])
             let late = try #require(try await helper.next("session.created")["code"]?.stringValue)
             service.clock.advance(seconds: 601)
-            #expect(try await second.refusal(["type": "session.join", "code": .string(late), "deviceId": "pc-1"])
+            #expect(try await second.refusal(["type": "session.join", "code": .string(late), "deviceId": "pc-2"])
                     == "code_expired")
             try await expectAudited(service, .codeExpired)
 
@@ -210,10 +322,10 @@ struct RefusalTests {
             helper.send(["type": "session.create"])
             let fresh = try #require(try await helper.next("session.created")["code"]?.stringValue)
             for guess in ["00000001", "00000002", "00000003", "00000004"] where guess != fresh {
-                #expect(try await second.refusal(["type": "session.join", "code": .string(guess), "deviceId": "pc-1"])
+                #expect(try await second.refusal(["type": "session.join", "code": .string(guess), "deviceId": "pc-2"])
                         == "code_invalid")
             }
-            #expect(try await second.refusal(["type": "session.join", "code": .string(fresh), "deviceId": "pc-1"])
+            #expect(try await second.refusal(["type": "session.join", "code": .string(fresh), "deviceId": "pc-2"])
                     == "code_locked_out")
             try await expectAudited(service, .lockedOut)
             for party in [helper, sharer, second] { await party.close() }

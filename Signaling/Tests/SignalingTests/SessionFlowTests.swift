@@ -159,6 +159,11 @@ struct SessionFlowTests {
         _ = try await agent.next("session.started")
         let sessionID = try #require(created["sessionId"]?.stringValue)
         #expect(try await service.store.session(id: sessionID)?.sharerUserID == "sam")
+        // The grant names the device's owner as the sharer (PROTOCOL.md §2.6), not the agent's device id.
+        let launchGrant = try await SessionGrant.verify(try #require(started["grant"]?.stringValue),
+                                                        publicJWKS: service.server.identity.grantKey.publicJWKS,
+                                                        sessionID: sessionID, now: Date())
+        #expect(launchGrant.sharerUserID == "sam" && launchGrant.deviceID == "pc-1")
         _ = try await service.http("POST", "/admin/v1/tenants/acme/sessions/\(sessionID)/end") // not signed in: refused
         #expect(try await service.refusalRecord(.notSignedIn)?.entry.action == "admin.session.end")
         await service.server.hub.end(sessionID, reason: "admin", actor: "admin:test")
@@ -227,6 +232,121 @@ struct SessionFlowTests {
         await helper.close()
     }
 
+    /// helen helps sam on pc-1 in a started session; returns both parties and the session id.
+    func startedSession(_ service: TestService, mode: String = "view_only") async throws -> (TestParty, TestParty, String) {
+        let helper = try await service.signedIn("helen")
+        helper.send(["type": "session.create"])
+        let created = try await helper.next("session.created")
+        let sessionID = try #require(created["sessionId"]?.stringValue)
+        let sharer = try await service.signedIn("sam")
+        sharer.send(["type": "session.join", "code": created["code"] ?? .null, "deviceId": "pc-1"])
+        sharer.send(["type": "session.consent", "sessionId": .string(sessionID), "mode": .string(mode)])
+        _ = try await helper.next("session.started")
+        _ = try await sharer.next("session.started")
+        return (helper, sharer, sessionID)
+    }
+
+    @Test("Grants are renewed before they expire (short lifetime); a helper who lost the role loses the session")
+    func grantRenewal() async throws {
+        let service = try await TestService.start(configure: { $0.grantLifetimeSeconds = 60 })
+        defer { Task { await service.stop() } }
+        try await service.seedAcme()
+        let keys = service.server.identity.grantKey.publicJWKS
+        let helper = try await service.signedIn("helen")
+        helper.send(["type": "session.create"])
+        let created = try await helper.next("session.created")
+        let sessionID = try #require(created["sessionId"]?.stringValue)
+        let sharer = try await service.signedIn("sam")
+        sharer.send(["type": "session.join", "code": created["code"] ?? .null, "deviceId": "pc-1"])
+        sharer.send(["type": "session.consent", "sessionId": .string(sessionID), "mode": "full_control"])
+        let first = try #require(try await sharer.next("session.started")["grant"]?.stringValue)
+        let firstGrant = try await SessionGrant.verify(first, publicJWKS: keys, sessionID: sessionID,
+                                                       now: service.clock.serviceClock.now())
+        #expect(firstGrant.expiresAt - firstGrant.issuedAt == 60)
+
+        service.clock.advance(seconds: 30)
+        await service.server.hub.sweep()
+        #expect(await sharer.messages.types().contains("session.grant") == false)
+        service.clock.advance(seconds: 20)
+        await service.server.hub.sweep()
+        let renewed = try await sharer.next("session.grant")
+        #expect(renewed["renewal"] == true && renewed["permissions"] == ["view_screen", "full_control"])
+        #expect(try await helper.next("session.grant")["renewal"] == true)
+        // Past the first grant's expiry, only the renewed one verifies.
+        let later = service.clock.serviceClock.now().addingTimeInterval(30)
+        let grant = try await SessionGrant.verify(try #require(renewed["grant"]?.stringValue), publicJWKS: keys,
+                                                  sessionID: sessionID, now: later)
+        #expect(grant.expiresAt > firstGrant.expiresAt && grant.permissions == [.viewScreen, .fullControl])
+        await #expect(throws: GrantError.self) {
+            _ = try await SessionGrant.verify(first, publicJWKS: keys, sessionID: sessionID, now: later)
+        }
+        #expect(try await service.store.auditRecords(tenantID: "acme", afterSequence: 0, limit: 1000)
+            .contains { $0.entry.action == "session.grant" && $0.entry.reason.contains("renewed") })
+
+        // Without a role, no renewal: the session ends.
+        try await service.store.deleteAssignment(id: "desk", tenantID: "acme")
+        service.clock.advance(seconds: 50)
+        await service.server.hub.sweep()
+        #expect(try await sharer.next("session.ended")["reason"] == "revoked")
+        #expect(try await service.refusalRecord(.permissionMissing)?.entry.action == "session.grant")
+        #expect(try await service.store.session(id: sessionID)?.endReason == "revoked")
+        await helper.close()
+        await sharer.close()
+    }
+
+    @Test("Graceful shutdown with live sessions: both parties hear service_shutdown, history records it, sockets close")
+    func gracefulShutdown() async throws {
+        let service = try await TestService.start()
+        try await service.seedAcme()
+        let (helper, sharer, sessionID) = try await startedSession(service)
+        helper.send(["type": "session.create"])
+        let waiting = try #require(try await helper.next("session.created")["sessionId"]?.stringValue)
+        await service.stop()
+        #expect(try await helper.next("session.ended", where: { $0["sessionId"] == .string(sessionID) })["reason"]
+                == "service_shutdown")
+        #expect(try await helper.next("session.ended", where: { $0["sessionId"] == .string(waiting) })["reason"]
+                == "service_shutdown")
+        #expect(try await sharer.next("session.ended")["reason"] == "service_shutdown")
+        // The service closed both WebSockets.
+        _ = await helper.task.result
+        _ = await sharer.task.result
+        let store = try await StoreFactory.open(dataDirectory: service.directory, logger: TestBackend.quietLogger)
+        for id in [sessionID, waiting] {
+            let history = try #require(try await store.session(id: id))
+            #expect(history.state == .ended && history.endReason == "service_shutdown" && history.endedAt != nil)
+        }
+        #expect(try await AuditVerification.verify(store).intact)
+        try await store.close()
+    }
+
+    @Test("Sessions a crash left open are closed at the next start (service_restart), on record")
+    func recoveryAfterCrash() async throws {
+        let first = try await TestService.start()
+        try await first.seedAcme()
+        let (helper, sharer, sessionID) = try await startedSession(first)
+        helper.send(["type": "session.create"])
+        let waiting = try #require(try await helper.next("session.created")["sessionId"]?.stringValue)
+        await first.crash()
+        #expect(await helper.messages.types().contains("session.ended") == false)
+        let reopened = try await StoreFactory.open(dataDirectory: first.directory, logger: TestBackend.quietLogger)
+        #expect(try await reopened.session(id: sessionID)?.state == .active)
+        try await reopened.close()
+
+        let second = try await TestService.start(directory: first.directory)
+        defer { Task { await second.stop() } }
+        let records = try await second.store.auditRecords(tenantID: "acme", afterSequence: 0, limit: 10_000)
+        for id in [sessionID, waiting] {
+            let history = try #require(try await second.store.session(id: id))
+            #expect(history.state == .ended && history.endReason == "service_restart")
+            #expect(records.contains { $0.entry.sessionID == id && $0.entry.action == "session.end"
+                && $0.entry.reason.contains("service_restart") })
+        }
+        #expect(await second.server.hub.activeSessions(tenantID: "acme").isEmpty)
+        #expect(try await AuditVerification.verify(second.store).intact)
+        await helper.close()
+        await sharer.close()
+    }
+
     @Test("Relay policy: relay_only hands out only TURN with policy relay; direct_only only STUN")
     func relayPolicies() async throws {
         let service = try await TestService.start()
@@ -275,7 +395,13 @@ struct SessionFlowTests {
         agent.send(["type": "launch.response", "sessionId": request["sessionId"] ?? .null, "accept": true,
                     "mode": "full_control"])
         // Reed's roles give view and unattended control, not full control.
-        #expect(try await reed.next("session.started")["permissions"] == ["view_screen", "unattended_control"])
+        let started = try await reed.next("session.started")
+        #expect(started["permissions"] == ["view_screen", "unattended_control"])
+        // Lab 7 has no owner: the grant's sharer is the device itself.
+        let grant = try await SessionGrant.verify(try #require(started["grant"]?.stringValue),
+                                                  publicJWKS: service.server.identity.grantKey.publicJWKS,
+                                                  sessionID: try #require(request["sessionId"]?.stringValue), now: Date())
+        #expect(grant.sharerUserID == "device:lab-7")
         await agent.close()
         await helen.close()
         await reed.close()

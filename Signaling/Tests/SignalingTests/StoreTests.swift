@@ -4,8 +4,13 @@ import SignalingCore
 import SignalingModel
 import SignalingStore
 
-/// The same tests against every available backend; serialized because the PostgreSQL ones share one database.
-@Suite("Store", .serialized)
+/// Suites whose tests use the one PostgreSQL test database (each drops and recreates its tables): one at a time.
+@Suite("PostgreSQL users", .serialized)
+enum DatabaseSuites {}
+
+/// The same tests against every available backend.
+extension DatabaseSuites {
+@Suite("Store")
 struct StoreTests {
     @Test("Tenants, users, roles, devices and policies round-trip and stay per tenant", arguments: TestBackend.available)
     func documentsRoundTrip(backend: TestBackend) async throws {
@@ -101,10 +106,113 @@ struct StoreTests {
         try await edited.close()
 
         try await backend.tamper(location, "UPDATE audit SET body = replace(body, 'entry X', 'entry 2') WHERE sequence = 3")
+        // Reordered: records 3 and 4 swap places.
+        try await backend.tamper(location, "UPDATE audit SET sequence = -3 WHERE sequence = 3")
+        try await backend.tamper(location, "UPDATE audit SET sequence = 3 WHERE sequence = 4")
+        try await backend.tamper(location, "UPDATE audit SET sequence = 4 WHERE sequence = -3")
+        let reordered = try await backend.reopen(location)
+        let reorderReport = try await AuditVerification.verify(reordered)
+        #expect(reorderReport.problem?.contains("record 3: previous hash") == true, "\(reorderReport.problem ?? "intact")")
+        #expect(reorderReport.checked == 2)
+        try await reordered.close()
+        try await backend.tamper(location, "UPDATE audit SET sequence = -3 WHERE sequence = 3")
+        try await backend.tamper(location, "UPDATE audit SET sequence = 3 WHERE sequence = 4")
+        try await backend.tamper(location, "UPDATE audit SET sequence = 4 WHERE sequence = -3")
+        let restored = try await backend.reopen(location)
+        #expect(try await AuditVerification.verify(restored).intact)
+        try await restored.close()
+
         try await backend.tamper(location, "DELETE FROM audit WHERE sequence = 4")
         let deleted = try await backend.reopen(location)
         #expect(try await AuditVerification.verify(deleted).problem?.contains("record 5") == true)
         try await deleted.close()
+    }
+
+    @Test("Removing the newest records, replacing the newest one, or removing old ones and rewriting the anchor shows",
+          arguments: TestBackend.available)
+    func auditChainEnds(backend: TestBackend) async throws {
+        func fill(_ store: SQLStore) async throws -> [AuditRecord] {
+            var records: [AuditRecord] = []
+            for index in 0..<6 {
+                records.append(try await store.appendAudit(AuditEntry(
+                    time: Int64(index), tenantID: nil, actor: "system", action: "test", outcome: .info, reason: "\(index)")))
+            }
+            return records
+        }
+        let (store, location) = try await backend.makeStore()
+        let records = try await fill(store)
+        let head = try await store.auditHead()
+        #expect(head?.sequence == 6 && head?.hash == records[5].hash)
+        try await store.close()
+
+        // Truncation: the last two records go; every remaining link still holds.
+        try await backend.tamper(location, "DELETE FROM audit WHERE sequence >= 5")
+        let truncated = try await backend.reopen(location)
+        let report = try await AuditVerification.verify(truncated)
+        #expect(report.checked == 4)
+        #expect(report.problem?.contains("ends at record 4 but its head is record 6") == true, "\(report.problem ?? "intact")")
+        try await truncated.close()
+
+        // Replacement of the newest record by one whose hash was recomputed: the chain holds, the head does not.
+        let (second, secondLocation) = try await backend.makeStore()
+        let originals = try await fill(second)
+        try await second.close()
+        var forged = originals[5].entry
+        forged.reason = "nothing happened"
+        let resealed = AuditChain.seal(forged, sequence: 6, previousHash: originals[4].hash)
+        let body = String(decoding: try { let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]; return try e.encode(forged) }(),
+                          as: UTF8.self)
+        try await backend.tamper(secondLocation, "UPDATE audit SET body = '\(body)', hash = '\(resealed.hash)' WHERE sequence = 6")
+        let replaced = try await backend.reopen(secondLocation)
+        #expect(try await AuditVerification.verify(replaced).problem?.contains("not the record the head names") == true)
+        try await replaced.close()
+
+        // Old records removed and the anchor rewritten to match: no retention record names that anchor.
+        let (third, thirdLocation) = try await backend.makeStore()
+        let old = try await fill(third)
+        try await third.close()
+        try await backend.tamper(thirdLocation, "DELETE FROM audit WHERE sequence <= 2")
+        try await backend.tamper(thirdLocation,
+                                 "INSERT INTO audit_anchor (id, sequence, hash) VALUES (1, 2, '\(old[1].hash)')")
+        let rewritten = try await backend.reopen(thirdLocation)
+        let anchorReport = try await AuditVerification.verify(rewritten)
+        #expect(anchorReport.checked == 4)
+        #expect(anchorReport.problem?.contains("no retention record moved it there") == true)
+        // Retention itself moves the anchor and says so in the chain: intact.
+        let removed = try await rewritten.pruneAudit(before: 4) { count in
+            AuditEntry(time: 10, tenantID: nil, actor: "system", action: "retention", outcome: .info,
+                       reason: "removed \(count)")
+        }
+        #expect(removed == 2)
+        #expect(try await rewritten.auditAnchor().sequence == 4)
+        #expect(try await AuditVerification.verify(rewritten).intact)
+        try await rewritten.close()
+    }
+
+    @Test("A read-only store needs an existing, current database and never writes", arguments: TestBackend.available)
+    func readOnly(backend: TestBackend) async throws {
+        if backend == .sqlite {
+            let missing = try TemporaryDirectory.make() + "/nothing-here"
+            await #expect(throws: StoreError.self) {
+                try await StoreFactory.open(dataDirectory: missing, access: .readOnly, logger: TestBackend.quietLogger)
+            }
+            #expect(!FileManager.default.fileExists(atPath: missing))
+        }
+        let (store, location) = try await backend.makeStore()
+        try await store.appendAudit(AuditEntry(time: 1, tenantID: nil, actor: "system", action: "test", outcome: .info,
+                                               reason: "one"))
+        let reader = try await backend.reopenReadOnly(location)
+        #expect(try await AuditVerification.verify(reader).checked == 1)
+        await #expect(throws: (any Error).self) { try await reader.saveSetting("k", "v") }
+        try await reader.close()
+        try await store.close()
+
+        // A schema other than this build's is refused.
+        try await backend.tamper(location, "INSERT INTO schema_migrations (version) VALUES (99)")
+        await #expect(throws: StoreError.self) { _ = try await backend.reopenReadOnly(location) }
+        try await backend.tamper(location, "DELETE FROM schema_migrations WHERE version = 99")
+        let current = try await backend.reopenReadOnly(location)
+        try await current.close()
     }
 
     @Test("Retention removes old records and the chain still verifies from the new anchor",
@@ -116,14 +224,21 @@ struct StoreTests {
             try await store.appendAudit(AuditEntry(time: Int64(index * 100), tenantID: nil, actor: "system",
                                                    action: "test", outcome: .info, reason: "\(index)"))
         }
-        #expect(try await store.pruneAudit(before: 450) == 5)
+        let removed = try await store.pruneAudit(before: 450) { count in
+            AuditEntry(time: 1000, tenantID: nil, actor: "system", action: "retention", outcome: .info,
+                       reason: "removed \(count)")
+        }
+        #expect(removed == 5)
         #expect(try await store.auditAnchor().sequence == 5)
         let report = try await AuditVerification.verify(store)
         #expect(report.intact)
-        #expect(report.checked == 5)
+        // Five kept, and the retention record that names the new anchor.
+        #expect(report.checked == 6)
+        let retention = try await store.auditRecords(tenantID: nil, afterSequence: 0, limit: 100).last
+        #expect(retention?.entry.details["anchorSequence"] == "5" && retention?.sequence == 11)
         let next = try await store.appendAudit(AuditEntry(time: 2000, tenantID: nil, actor: "system", action: "test",
                                                           outcome: .info, reason: "after pruning"))
-        #expect(next.sequence == 11)
+        #expect(next.sequence == 12)
         #expect(try await AuditVerification.verify(store).intact)
     }
 
@@ -144,4 +259,5 @@ struct StoreTests {
         #expect(report.checked == 300)
         try await store.close()
     }
+}
 }

@@ -38,12 +38,16 @@ enum TestFailure: Error, CustomStringConvertible {
 struct TestService {
     let server: SignalingServer
     let port: Int
+    /// Triggers the service group's graceful shutdown.
+    let shutDown: @Sendable () async -> Void
     let task: Task<Void, any Error>
     let clock: TestClock
     let directory: String
     let firstAdminPassword: String?
 
-    static func start(directory: String? = nil, clock: TestClock = TestClock(),
+    /// `store` opens the service's store (default: SQLite in `directory`); `logger` is the service's and the store's.
+    static func start(directory: String? = nil, clock: TestClock = TestClock(), logger: Logger = TestBackend.quietLogger,
+                      store openStore: ((String, Logger) async throws -> any Store)? = nil,
                       configure: (inout ServiceConfiguration) -> Void = { _ in }) async throws -> TestService {
         let directory = try directory ?? TemporaryDirectory.make()
         var configuration = ServiceConfiguration()
@@ -53,23 +57,44 @@ struct TestService {
         configuration.iceURLs = ["stun:127.0.0.1:3478", "turn:127.0.0.1:3478?transport=udp"]
         configuration.turnSecret = "test-turn-secret"
         configure(&configuration)
-        let logger = TestBackend.quietLogger
-        let store = try await StoreFactory.open(dataDirectory: directory, logger: logger)
+        let store: any Store
+        if let openStore { store = try await openStore(directory, logger) }
+        else { store = try await StoreFactory.open(dataDirectory: directory, logger: logger) }
         let jwks = JWKSCache(minimumRefreshIntervalSeconds: configuration.jwksMinimumRefreshSeconds)
         let outcome = try await Bootstrap.prepare(store: store, configuration: configuration, clock: clock.serviceClock,
                                                   jwks: jwks)
         let server = SignalingServer(store: store, identity: outcome.identity, configuration: configuration,
                                      clock: clock.serviceClock, logger: logger)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let application = server.application(onRunning: { port in continuation.yield(port) })
-        let task = Task { try await application.run() }
+        let group = server.serviceGroup(onRunning: { port in continuation.yield(port) })
+        let task = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TestFailure.timeout("server start") }
-        return TestService(server: server, port: port, task: task, clock: clock, directory: directory,
+        guard let port = await iterator.next() else {
+            _ = try await task.value
+            throw TestFailure.timeout("server start")
+        }
+        return TestService(server: server, port: port, shutDown: { await group.triggerGracefulShutdown() }, task: task,
+                           clock: clock, directory: directory,
                            firstAdminPassword: outcome.firstAdminPassword)
     }
 
+    /// Graceful shutdown, as SIGTERM does in `tandem serve` (cancelled if it takes longer than ten seconds).
     func stop() async {
+        await shutDown()
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(10))
+            task.cancel()
+        }
+        _ = await task.result
+        watchdog.cancel()
+        try? await server.store.close()
+    }
+
+    /// Stops without graceful shutdown, as a crash would: live sessions stay open in the store.
+    func crash() async {
         task.cancel()
         _ = await task.result
         try? await server.store.close()
@@ -218,6 +243,14 @@ actor Mailbox {
     }
 
     func types() -> [String] { messages.compactMap { $0["type"]?.stringValue } }
+
+    /// Types of the queued messages, with the code of errors: what a timeout reports.
+    func summary() -> [String] {
+        messages.map { message in
+            let type = message["type"]?.stringValue ?? "?"
+            return message["code"]?.stringValue.map { "\(type)(\($0))" } ?? type
+        }
+    }
 }
 
 /// A WebSocket client for tests: sends JSON, and waits for messages of a given type.
@@ -264,7 +297,7 @@ final class TestParty: Sendable {
     func next(_ type: String, timeout: Duration = .seconds(10),
               where predicate: @escaping @Sendable (JSONValue) -> Bool = { _ in true }) async throws -> JSONValue {
         if let message = await messages.take(type, timeout: timeout, where: predicate) { return message }
-        throw TestFailure.timeout("\(type); queued: \(await messages.types())")
+        throw TestFailure.timeout("\(type); queued: \(await messages.summary())")
     }
 
     /// Sends a message and returns the error it provoked.

@@ -23,15 +23,15 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 
     /// A fresh, empty store; for SQLite also the file's path (so tests can tamper with it or reopen it).
-    func makeStore() async throws -> (store: SQLStore, location: String) {
+    func makeStore(logger: Logger = quietLogger) async throws -> (store: SQLStore, location: String) {
         switch self {
         case .sqlite:
             let directory = try TemporaryDirectory.make()
-            return (try await StoreFactory.open(dataDirectory: directory, logger: Self.quietLogger), directory)
+            return (try await StoreFactory.open(dataDirectory: directory, logger: logger), directory)
         case .postgres:
             let url = ProcessInfo.processInfo.environment["TANDEM_TEST_POSTGRES_URL"] ?? ""
             try await Self.dropTables(url: url)
-            return (try await StoreFactory.open(url: url, logger: Self.quietLogger), url)
+            return (try await StoreFactory.open(url: url, logger: logger), url)
         }
     }
 
@@ -40,6 +40,14 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         switch self {
         case .sqlite: try await StoreFactory.open(dataDirectory: location, logger: Self.quietLogger)
         case .postgres: try await StoreFactory.open(url: location, logger: Self.quietLogger)
+        }
+    }
+
+    /// Opens the same database read-only, as `tandem audit verify` does.
+    func reopenReadOnly(_ location: String) async throws -> SQLStore {
+        switch self {
+        case .sqlite: try await StoreFactory.open(dataDirectory: location, access: .readOnly, logger: Self.quietLogger)
+        case .postgres: try await StoreFactory.open(url: location, access: .readOnly, logger: Self.quietLogger)
         }
     }
 
@@ -72,7 +80,7 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     static func dropTables(url: String) async throws {
         let connection = try await connect(url: url)
         do {
-            for table in ["schema_migrations", "documents", "sessions", "audit", "audit_anchor", "settings"] {
+            for table in ["schema_migrations", "documents", "sessions", "audit", "audit_anchor", "audit_head", "settings"] {
                 try await connection.sql().raw(SQLQueryString("DROP TABLE IF EXISTS \(table)")).run()
             }
         } catch {
