@@ -58,12 +58,12 @@ public struct VideoSendReport: Sendable, Equatable {
 /// unchanged screen costing only a slow refresh.
 @available(macOS 15.0, *)
 public enum VideoSender {
-    /// Runs until `duration` passes (or forever when nil) or the task is cancelled. Start it once the
-    /// connection is up: frames given earlier are dropped. It consumes the connection's
-    /// `keyframeRequests` and `targetBitrates` streams.
+    /// Runs until `duration` passes or `pictures` have been captured (either or both may be nil: no
+    /// limit), or the task is cancelled. Start it once the connection is up: frames given earlier are
+    /// dropped. It consumes the connection's `keyframeRequests` and `targetBitrates` streams.
     public static func run<Source: VideoSource>(
         source: sending Source, connection: PeerConnection, mid: String, options: VideoSendOptions = VideoSendOptions(),
-        duration: Duration? = nil, onSent: (@Sendable (SentVideoFrame) -> Void)? = nil
+        duration: Duration? = nil, pictures: Int? = nil, onSent: (@Sendable (SentVideoFrame) -> Void)? = nil
     ) async throws -> VideoSendReport {
         let control = ControlBox()
         return try await withTaskExecutorPreference(MediaThreads.encoding) {
@@ -79,7 +79,7 @@ public enum VideoSender {
                     return nil
                 }
                 var loop = EncodeLoop(source: source, connection: connection, mid: mid, options: options, onSent: onSent)
-                let report = try await loop.run(duration: duration, control: control)
+                let report = try await loop.run(duration: duration, pictures: pictures, control: control)
                 group.cancelAll()
                 return report
             }
@@ -105,7 +105,7 @@ public enum VideoSender {
         let options: VideoSendOptions
         let onSent: (@Sendable (SentVideoFrame) -> Void)?
 
-        mutating func run(duration: Duration?, control: ControlBox) async throws -> VideoSendReport {
+        mutating func run(duration: Duration?, pictures: Int?, control: ControlBox) async throws -> VideoSendReport {
             var report = VideoSendReport()
             let settings = VP8EncoderSettings(width: source.width, height: source.height, bitrate: 1_000_000,
                                               frameRate: options.frameRate, cpuUsed: options.cpuUsed)
@@ -124,6 +124,7 @@ public enum VideoSender {
             while !Task.isCancelled {
                 let due = start + interval * tick
                 if let duration, due - start >= duration { break }
+                if let pictures, report.framesCaptured >= pictures { break }
                 do { try await clock.sleep(until: due) } catch { break }
                 let state = control.state.withLock { state in
                     defer { state.keyframeRequested = false }
