@@ -7,8 +7,9 @@ import TandemRuntime
 public struct ReceivedVideoFrame: Sendable {
     public var picture: I420Frame
     public var rtpTimestamp: UInt32
-    /// When the jitter buffer completed the frame, and when the decoder was done with it.
+    /// When the decoder was done with the frame, and how long decoding took.
     public var decodedAt: ContinuousClock.Instant
+    public var decodeDuration: Duration
 }
 
 /// Receives and decodes one video track on the decoding thread: every frame the Peer hands out is
@@ -18,19 +19,23 @@ public struct ReceivedVideoFrame: Sendable {
 public enum VideoReceiver {
     /// Runs until the connection's frame stream ends or the task is cancelled; consumes the connection's
     /// `incomingVideoFrames`. `onFrame` sees each shown picture (a viewer, a snapshot, a test).
+    /// `onReady` is called once the decoder is set up.
     public static func run(connection: PeerConnection, mid: String, freezeThreshold: Duration = .milliseconds(300),
-                           reference: VideoPlayback.ReferenceLookup? = nil,
+                           reference: VideoPlayback.ReferenceLookup? = nil, onReady: (@Sendable () -> Void)? = nil,
                            onFrame: (@Sendable (ReceivedVideoFrame) -> Void)? = nil) async throws -> PlaybackStatistics {
         try await withTaskExecutorPreference(MediaThreads.decoding) {
             let playback = try VideoPlayback(freezeThreshold: freezeThreshold, reference: reference)
+            onReady?()
             let clock = ContinuousClock()
             let start = clock.now
             for await incoming in connection.incomingVideoFrames where incoming.mid == mid {
-                let now = Instant.zero + (clock.now - start)
-                switch playback.handle(incoming.frame, at: now) {
+                let decodeStart = clock.now
+                switch playback.handle(incoming.frame, at: Instant.zero + (decodeStart - start)) {
                 case let .shown(picture):
+                    let decodedAt = clock.now
                     connection.videoFrameDecoded(mid: mid, shown: true)
-                    onFrame?(ReceivedVideoFrame(picture: picture, rtpTimestamp: incoming.frame.rtpTimestamp, decodedAt: clock.now))
+                    onFrame?(ReceivedVideoFrame(picture: picture, rtpTimestamp: incoming.frame.rtpTimestamp, decodedAt: decodedAt,
+                                                decodeDuration: decodedAt - decodeStart))
                 case .hidden:
                     connection.videoFrameDecoded(mid: mid, shown: true)
                 case .refused:

@@ -58,12 +58,15 @@ public struct VideoSendReport: Sendable, Equatable {
 /// unchanged screen costing only a slow refresh.
 @available(macOS 15.0, *)
 public enum VideoSender {
-    /// Runs until `duration` passes or `pictures` have been captured (either or both may be nil: no
-    /// limit), or the task is cancelled. Start it once the connection is up: frames given earlier are
-    /// dropped. It consumes the connection's `keyframeRequests` and `targetBitrates` streams.
+    /// Prepares the encoder (tens of milliseconds at 1080p; `onReady` is called then), waits for the
+    /// connection to be up, then runs until `duration` passes or `pictures` have been captured (either
+    /// or both may be nil: no limit), or the task is cancelled. Start it as the session starts, so the
+    /// set-up overlaps signaling, ICE and DTLS. It consumes the connection's `keyframeRequests` and
+    /// `targetBitrates` streams.
     public static func run<Source: VideoSource>(
         source: sending Source, connection: PeerConnection, mid: String, options: VideoSendOptions = VideoSendOptions(),
-        duration: Duration? = nil, pictures: Int? = nil, onSent: (@Sendable (SentVideoFrame) -> Void)? = nil
+        duration: Duration? = nil, pictures: Int? = nil, onReady: (@Sendable () -> Void)? = nil,
+        onSent: (@Sendable (SentVideoFrame) -> Void)? = nil
     ) async throws -> VideoSendReport {
         let control = ControlBox()
         return try await withTaskExecutorPreference(MediaThreads.encoding) {
@@ -78,7 +81,7 @@ public enum VideoSender {
                     for await bitrate in connection.targetBitrates { control.state.withLock { $0.targetBitrate = bitrate } }
                     return nil
                 }
-                var loop = EncodeLoop(source: source, connection: connection, mid: mid, options: options, onSent: onSent)
+                var loop = EncodeLoop(source: source, connection: connection, mid: mid, options: options, onReady: onReady, onSent: onSent)
                 let report = try await loop.run(duration: duration, pictures: pictures, control: control)
                 group.cancelAll()
                 return report
@@ -103,6 +106,7 @@ public enum VideoSender {
         let connection: PeerConnection
         let mid: String
         let options: VideoSendOptions
+        let onReady: (@Sendable () -> Void)?
         let onSent: (@Sendable (SentVideoFrame) -> Void)?
 
         mutating func run(duration: Duration?, pictures: Int?, control: ControlBox) async throws -> VideoSendReport {
@@ -110,6 +114,11 @@ public enum VideoSender {
             let settings = VP8EncoderSettings(width: source.width, height: source.height, bitrate: 1_000_000,
                                               frameRate: options.frameRate, cpuUsed: options.cpuUsed)
             let encoder = try VP8Encoder(settings: settings)
+            // One capture and conversion now, thrown away: the first picture of the call then finds its
+            // buffers' pages already mapped (a fresh 1080p frame costs several milliseconds of faults).
+            _ = I420Frame(converting: try source.capture())
+            onReady?()
+            try await connection.connected(timeout: .seconds(30))
             var detector = ScreenChangeDetector(refreshInterval: options.refreshInterval)
             // The encoder's clock: real capture spacing, but a gap of skipped pictures counts as at most
             // two frame intervals, or CBR rate control would pour a long pause's budget into one frame.

@@ -28,10 +28,13 @@ public struct PeerConfiguration: Sendable {
     /// intervals instead of bursting, and ordinary frames do not queue (libwebrtc uses 2.5).
     public var pacingFactor = 2.5
     /// Until the first transport feedback (or REMB) tells the estimator anything about the path, and for
-    /// at most `startupPacingDuration`, the pacer runs at this multiple instead: the first key frame is
-    /// the one picture a viewer waits for, the path is still empty, and on a slow link the bottleneck
-    /// drains it at its own rate whatever the pacer does (libwebrtc probes at 3× and 6× at start-up).
-    public var startupPacingFactor = 10.0
+    /// at most `startupPacingDuration`, the pacer runs at this multiple instead (30 Mbit/s from the
+    /// default start): the first key frame is the one picture a viewer waits for, the path is still
+    /// empty, and a slower bottleneck drains it at its own rate whatever the pacer does. The cost is a
+    /// burst of one key frame (about 45 KB for a 1080p desktop) into that bottleneck's queue; a queue
+    /// too short for it loses packets that NACK then repairs. (libwebrtc probes the path at 3× and 6×
+    /// its start rate instead.)
+    public var startupPacingFactor = 20.0
     public var startupPacingDuration: Duration = .seconds(1)
     /// The SCTP association under data channels; `maxMessageSize` is announced as `a=max-message-size`.
     /// Two defaults differ from plain SCTP, both for input and chat that must not queue behind a bulk

@@ -51,7 +51,7 @@ struct VideoCallBenchmark: AsyncParsableCommand {
             print("  call \(call + 1): first picture \(format(result.firstPicture)) ms after the connection was up "
                   + "(its capture \(format(result.sent.captureMilliseconds.first ?? 0)) ms, conversion "
                   + "\(format(result.sent.convertMilliseconds.first ?? 0)) ms, key frame encode \(format(result.sent.encodeMilliseconds.first ?? 0)) ms, "
-                  + "\(result.firstKeyframeBytes) bytes)")
+                  + "\(result.firstKeyframeBytes) bytes, decode \(format(result.firstDecode.milliseconds)) ms)")
             if call == 0 { result.printLatency() }
         }
         let first = Summary(firstFrames)
@@ -86,6 +86,7 @@ struct VideoCallBenchmark: AsyncParsableCommand {
         var videoBytes: Int
         var wireBytes: Int
         var firstKeyframeBytes: Int
+        var firstDecode: Duration
 
         var seconds: Int
 
@@ -110,7 +111,8 @@ struct VideoCallBenchmark: AsyncParsableCommand {
     final class Timeline: Sendable {
         let captured = Mutex<[UInt32: ContinuousClock.Instant]>([:])
         let decoded = Mutex<[(UInt32, ContinuousClock.Instant)]>([])
-        let videoBytesAfter = Mutex<(since: ContinuousClock.Instant?, bytes: Int)>((nil, 0))
+        let firstDecode = Mutex<Duration?>(nil)
+        let sentBytes = Mutex<[(ContinuousClock.Instant, Int)]>([])
         let firstKeyframeBytes = Mutex(0)
     }
 
@@ -121,6 +123,30 @@ struct VideoCallBenchmark: AsyncParsableCommand {
         let sender = try await PeerConnection.create(options: options)
         let receiver = try await PeerConnection.create(options: options)
         let mid = try await sender.addTransceiver(.video, direction: .sendonly)
+        // Sender and receiver start with the session, as a sharer's and a helper's app do, and the call
+        // is placed once their codecs are set up (a 1080p VP8 encoder takes 35-70 ms here), as the
+        // people in a call take longer than that to say yes.
+        let timeline = Timeline()
+        let ready = ReadyLatch(count: 2)
+        let receiving = Task {
+            try await VideoReceiver.run(connection: receiver, mid: mid, onReady: { ready.arrive() }, onFrame: { frame in
+                timeline.decoded.withLock { $0.append((frame.rtpTimestamp, frame.decodedAt)) }
+                timeline.firstDecode.withLock { $0 = $0 ?? frame.decodeDuration }
+            })
+        }
+        var sendOptions = VideoSendOptions()
+        sendOptions.frameRate = fps
+        sendOptions.changeDetection = changeDetection
+        let sending = Task {
+            try await VideoSender.run(source: SyntheticVideoSource(SyntheticScreen(width: width, height: height, content: content)),
+                                      connection: sender, mid: mid, options: sendOptions, duration: .seconds(seconds),
+                                      onReady: { ready.arrive() }) { frame in
+                timeline.captured.withLock { $0[frame.rtpTimestamp] = frame.capturedAt }
+                timeline.sentBytes.withLock { $0.append((frame.capturedAt, frame.bytes)) }
+                if frame.number == 0 { timeline.firstKeyframeBytes.withLock { $0 = frame.bytes } }
+            }
+        }
+        await ready.wait()
         try await sender.setLocalDescription(try await sender.createOffer())
         try await sender.gatheringComplete()
         guard let offer = try await sender.localDescription() else { throw ValidationError("no offer") }
@@ -132,27 +158,12 @@ struct VideoCallBenchmark: AsyncParsableCommand {
         try await sender.connected()
         try await receiver.connected()
         let connectedAt = ContinuousClock.now
-
-        let timeline = Timeline()
-        let receiving = Task {
-            try await VideoReceiver.run(connection: receiver, mid: mid, onFrame: { frame in
-                timeline.decoded.withLock { $0.append((frame.rtpTimestamp, frame.decodedAt)) }
-            })
-        }
-        var sendOptions = VideoSendOptions()
-        sendOptions.frameRate = fps
-        sendOptions.changeDetection = changeDetection
         let measureStart = connectedAt + measureFrom
         let wireBefore = Task {
             try await Task.sleep(until: measureStart, clock: .continuous)
             return try await sender.stats().bytesSent
         }
-        let sent = try await VideoSender.run(source: SyntheticVideoSource(SyntheticScreen(width: width, height: height, content: content)),
-                                             connection: sender, mid: mid, options: sendOptions, duration: .seconds(seconds)) { frame in
-            timeline.captured.withLock { $0[frame.rtpTimestamp] = frame.capturedAt }
-            if frame.number == 0 { timeline.firstKeyframeBytes.withLock { $0 = frame.bytes } }
-            if frame.capturedAt >= measureStart { timeline.videoBytesAfter.withLock { $0.bytes += frame.bytes } }
-        }
+        let sent = try await sending.value
         let wireAfter = try await sender.stats().bytesSent
         let wireStart = try await wireBefore.value
         try await Task.sleep(for: .milliseconds(300))
@@ -165,7 +176,37 @@ struct VideoCallBenchmark: AsyncParsableCommand {
         guard let first = decoded.first, !latencies.isEmpty else { throw ValidationError("no picture was decoded") }
         return CallResult(latencies: latencies, firstPicture: (first.1 - connectedAt).milliseconds, sent: sent,
                           shown: playback.framesShown, refused: playback.framesRefused,
-                          videoBytes: timeline.videoBytesAfter.withLock { $0.bytes }, wireBytes: wireAfter - wireStart,
-                          firstKeyframeBytes: timeline.firstKeyframeBytes.withLock { $0 }, seconds: seconds)
+                          videoBytes: timeline.sentBytes.withLock { $0.filter { $0.0 >= measureStart }.reduce(0) { $0 + $1.1 } },
+                          wireBytes: wireAfter - wireStart,
+                          firstKeyframeBytes: timeline.firstKeyframeBytes.withLock { $0 },
+                          firstDecode: timeline.firstDecode.withLock { $0 } ?? .zero, seconds: seconds)
+    }
+}
+
+/// Waits until `count` parties have arrived.
+final class ReadyLatch: Sendable {
+    private let state: Mutex<(remaining: Int, waiters: [CheckedContinuation<Void, Never>])>
+
+    init(count: Int) { state = Mutex((count, [])) }
+
+    func arrive() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.remaining -= 1
+            guard state.remaining <= 0 else { return [] }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool in
+                if state.remaining <= 0 { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
     }
 }
