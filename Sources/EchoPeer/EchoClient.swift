@@ -64,10 +64,10 @@ public enum EchoClient {
         let lastPicture = Mutex<I420Frame?>(nil)
         let videoReceiver = Task { () -> PlaybackStatistics? in
             guard let videoMid else { return nil }
-            return try await VideoReceiver.run(connection: connection, mid: videoMid, reference: { sent.source(of: $0) }) { frame in
+            return try await VideoReceiver.run(connection: connection, mid: videoMid, reference: { sent.source(of: $0) }, onFrame: { frame in
                 firstPicture.withLock { $0 = $0 ?? frame.decodedAt }
                 if options.snapshotPath != nil { lastPicture.withLock { $0 = frame.picture } }
-            }
+            })
         }
         let audioReceiver = Task { () -> AudioReceiveReport? in
             guard let audioMid else { return nil }
@@ -174,7 +174,7 @@ public enum EchoClient {
         // Every picture counts for the echo's PSNR and frame rate, even when the content pauses.
         options.changeDetection = false
         return try await VideoSender.run(source: source, connection: connection, mid: mid, options: options,
-                                         duration: duration) { frame in sent.record(frame.number, frame.picture) }
+                                         duration: duration, onSent: { frame in sent.record(frame.number, frame.picture) })
     }
 
     /// Sends the IVF file's frames, looped, at its frame rate.

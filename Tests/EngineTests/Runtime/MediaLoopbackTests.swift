@@ -37,9 +37,9 @@ import Testing
         options.stampFrameNumbers = true
         options.changeDetection = false
         let sent = try await VideoSender.run(source: SyntheticVideoSource(SyntheticScreen(width: 640, height: 360, content: .typing)),
-                                             connection: offerer, mid: mids[0], options: options, pictures: 45) { frame in
+                                             connection: offerer, mid: mids[0], options: options, pictures: 45, onSent: { frame in
             sources.withLock { $0[frame.number] = frame.picture }
-        }
+        })
         try await Task.sleep(for: .milliseconds(300))
         await offerer.close()
         await answerer.close()
