@@ -87,7 +87,7 @@ def client_command_factory(kind: str, request, **options):
         return lambda url: harness.tandem_client_command(
             binary,
             url,
-            SECONDS,
+            options.get("seconds", SECONDS),
             options.get("ivf"),
             options.get("datachannel", 0),
             options.get("video", True),
@@ -203,6 +203,16 @@ def test_chromium_decodes_tandem_vp8(request) -> None:
         if e.get("event") == "inbound_video" and e.get("codec") == "video/VP8"
     ]
     assert len(samples) >= 2 and samples[-1] > samples[0] > 0, f"framesDecoded samples: {samples}"
+
+
+def test_aiortc_remb_reaches_tandems_estimate(request) -> None:
+    """aiortc estimates the path on its side (abs-send-time, which tandem stamps) and sends REMB;
+    tandem's estimator takes it (no transport-wide feedback comes from aiortc)."""
+    call = run("aiortc", "tandem", request, client_options={"seconds": 8.0})
+    result = assert_echo_worked(call, "tandem")
+    assert result["remb_received"] > 0, result
+    assert result["transport_feedback_received"] == 0, result
+    assert result["estimate_bps"] < 1_500_000, f"the estimate did not follow aiortc's REMB: {result}"
 
 
 def test_opus_both_ways_with_aiortc(request) -> None:

@@ -35,6 +35,10 @@ public enum EchoClient {
         /// Send an Opus test tone on an audio section and check it comes back.
         public var audio = false
         public var toneFrequency = 440.0
+        /// Send this WAV file (48 kHz, looped) instead of the tone; the echo is then not checked for a frequency.
+        public var audioInput: WAVAudio?
+        /// Write what came back (the last 10 s) to this WAV file.
+        public var audioOutputPath: String?
         public var connection = PeerConnection.Options()
         /// Write the last echoed picture here as PNG.
         public var snapshotPath: String?
@@ -71,13 +75,13 @@ public enum EchoClient {
         }
         let audioReceiver = Task { () -> AudioReceiveReport? in
             guard let audioMid else { return nil }
-            return try await AudioReceiver.run(connection: connection, mid: audioMid)
+            return try await AudioReceiver.run(connection: connection, mid: audioMid, keptSeconds: options.audioOutputPath == nil ? 1 : 10)
         }
         let dataChannelRun = Task { try await probe?.run(timeout: .seconds(max(10, options.seconds * 2))) }
-        let tone = ToneSource(frequency: options.toneFrequency)
+        let audioSource: any AudioSource = try options.audioInput.map { try WAVSource($0) } ?? ToneSource(frequency: options.toneFrequency)
         let audioSender = Task { () -> AudioSendReport? in
             guard let audioMid else { return nil }
-            return try await AudioSender.run(tone: tone, connection: connection, mid: audioMid, duration: duration)
+            return try await AudioSender.run(source: audioSource, connection: connection, mid: audioMid, duration: duration)
         }
         let videoSent: VideoSendReport? = switch options.video {
         case let .synthetic(width, height, content):
@@ -98,6 +102,10 @@ public enum EchoClient {
         await connection.close()
         let playback = try await videoReceiver.value
         let heard = try await audioReceiver.value
+        if let path = options.audioOutputPath, let heard {
+            let wav = WAVAudio(sampleRate: OpusFormat.sampleRate, channels: 1, samples: heard.kept).serialize()
+            guard FileManager.default.createFile(atPath: path, contents: Data(wav)) else { throw EchoClientError.cannotWrite(path) }
+        }
         if let path = options.snapshotPath, let picture = lastPicture.withLock({ $0 }) {
             guard FileManager.default.createFile(atPath: path, contents: Data(PNGWriter.png(of: picture))) else {
                 throw EchoClientError.cannotWrite(path)
@@ -109,6 +117,9 @@ public enum EchoClient {
                                       selectedPair: stats.selectedPair?.description, succeeded: false)
         var worked = true
         if let videoSent, let playback {
+            report.estimatedBitrate = stats.availableOutgoingBitrate
+            report.transportFeedbackReceived = stats.transportFeedbackReceived
+            report.rembReceived = stats.rembReceived
             report.framesSent = videoSent.framesSent
             report.keyFramesSent = videoSent.keyframes
             report.bytesSent = videoSent.bytesSent
@@ -131,7 +142,7 @@ public enum EchoClient {
             report.audioPacketsLost = heard.packetsLost
             report.audioFrequency = heard.dominantFrequency
             worked = worked && heard.packetsReceived >= audioSent.packetsSent / 2
-                && heard.dominantFrequency.map { abs($0 - options.toneFrequency) <= 10 } == true
+            if options.audioInput == nil { worked = worked && heard.dominantFrequency.map { abs($0 - options.toneFrequency) <= 10 } == true }
         }
         if let dataChannels {
             report.dataChannelSent = dataChannels.sent

@@ -5,6 +5,10 @@ public struct EchoClientReport: Codable, Sendable {
     public var srtpProfile: String?
     public var roundTripMilliseconds: Double?
     public var selectedPair: String?
+    /// The send-side bandwidth estimate at the end, and the feedback it was built from.
+    public var estimatedBitrate: Int?
+    public var transportFeedbackReceived: Int?
+    public var rembReceived: Int?
 
     // Video: what was encoded and sent, and what came back, decoded.
     public var framesSent: Int?
@@ -45,6 +49,7 @@ public struct EchoClientReport: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case setupMilliseconds = "setup_ms", dtlsRole = "dtls_role", srtpProfile = "srtp_profile"
         case roundTripMilliseconds = "rtt_ms", selectedPair = "selected_pair"
+        case estimatedBitrate = "estimate_bps", transportFeedbackReceived = "transport_feedback_received", rembReceived = "remb_received"
         case framesSent = "frames_sent", keyFramesSent = "key_frames_sent", bytesSent = "bytes_sent"
         case keyframeRequests = "keyframe_requests", framesDecoded = "frames_decoded", framesRefused = "frames_refused"
         case framesMatched = "frames_matched", psnrMinimum = "psnr_min_db", psnrMedian = "psnr_median_db"

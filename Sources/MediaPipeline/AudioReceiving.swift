@@ -11,6 +11,8 @@ public struct AudioReceiveReport: Sendable, Equatable {
     /// The strongest frequency of the decoded sound (Hz), when enough was heard.
     public var dominantFrequency: Double?
     public var samplesDecoded = 0
+    /// The last `keptSeconds` of decoded sound (interleaved), for a WAV sink.
+    public var kept: [Int16] = []
 }
 
 /// Receives and decodes one Opus track on the decoding thread: packets in sequence order, a single
@@ -18,14 +20,14 @@ public struct AudioReceiveReport: Sendable, Equatable {
 @available(macOS 15.0, *)
 public enum AudioReceiver {
     /// Runs until the connection's RTP stream ends or the task is cancelled; consumes `incomingRTP`.
-    /// At most `analysedSeconds` of sound is kept for the frequency analysis.
+    /// The last `keptSeconds` of sound are kept (the report's `kept`), the last second of them analysed.
     public static func run(connection: PeerConnection, mid: String, channels: Int = 1,
-                           analysedSeconds: Int = 1) async throws -> AudioReceiveReport {
+                           keptSeconds: Int = 1) async throws -> AudioReceiveReport {
         try await withTaskExecutorPreference(MediaThreads.decoding) {
             let decoder = try OpusDecoder(channels: channels)
             var report = AudioReceiveReport()
             var samples: [Int16] = []
-            let keep = analysedSeconds * OpusFormat.sampleRate * channels
+            let keep = max(1, keptSeconds) * OpusFormat.sampleRate * channels
             var expected: UInt16?
             for await incoming in connection.incomingRTP where incoming.mid == mid {
                 let packet = incoming.packet
@@ -45,11 +47,16 @@ public enum AudioReceiver {
                 let decoded = try decoder.decode(packet.payload)
                 report.samplesDecoded += decoded.count
                 samples.append(contentsOf: decoded)
-                if samples.count > keep { samples.removeFirst(samples.count - keep) }
+                // Trimmed in halves, so that keeping many seconds does not move them at every packet.
+                if samples.count > 2 * keep { samples.removeFirst(samples.count - keep) }
             }
+            if samples.count > keep { samples.removeFirst(samples.count - keep) }
             if samples.count >= OpusFormat.sampleRate / 2 * channels {
-                report.dominantFrequency = ToneAnalysis.dominantFrequency(samples, sampleRate: OpusFormat.sampleRate)
+                let lastSecond = Array(samples.suffix(OpusFormat.sampleRate * channels))
+                report.dominantFrequency = ToneAnalysis.dominantFrequency(channels == 1 ? lastSecond : stride(from: 0, to: lastSecond.count, by: channels).map { lastSecond[$0] },
+                                                                          sampleRate: OpusFormat.sampleRate)
             }
+            report.kept = samples
             return report
         }
     }

@@ -8,15 +8,15 @@ public struct AudioSendReport: Sendable, Equatable {
     public var bytesSent = 0
 }
 
-/// Encodes a test tone with Opus (48 kHz, 20 ms frames, in-band FEC) and sends it on an audio section,
-/// one RTP packet per frame (RFC 7587 §4.2), on the encoding thread.
+/// Encodes sound (a test tone, a WAV file) with Opus (48 kHz, 20 ms frames, in-band FEC) and sends it
+/// on an audio section, one RTP packet per frame (RFC 7587 §4.2), on the encoding thread.
 @available(macOS 15.0, *)
 public enum AudioSender {
-    public static func run(tone: ToneSource, connection: PeerConnection, mid: String, duration: Duration,
+    public static func run(source: some AudioSource, connection: PeerConnection, mid: String, duration: Duration,
                            bitrate: Int = 32_000) async throws -> AudioSendReport {
         let payloadType = try await connection.payloadType(for: "opus", mid: mid)
         return try await withTaskExecutorPreference(MediaThreads.encoding) {
-            let encoder = try OpusEncoder(channels: tone.channels, bitrate: bitrate)
+            let encoder = try OpusEncoder(channels: source.channels, bitrate: bitrate)
             var report = AudioSendReport()
             let clock = ContinuousClock()
             let start = clock.now
@@ -26,7 +26,7 @@ public enum AudioSender {
             var index = 0
             while !Task.isCancelled, frameDuration * index < duration {
                 do { try await clock.sleep(until: start + frameDuration * index) } catch { break }
-                let payload = try encoder.encode(tone.frame(index))
+                let payload = try encoder.encode(source.frame(index))
                 // RFC 7587 §4.1: the timestamp counts 48 kHz samples whatever the coded bandwidth.
                 let timestamp = firstTimestamp &+ UInt32(truncatingIfNeeded: index * OpusFormat.frameSize)
                 connection.send(RTPPacket(marker: index == 0, payloadType: payloadType, sequenceNumber: sequenceNumber,

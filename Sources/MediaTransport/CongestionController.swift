@@ -10,6 +10,9 @@ public struct CongestionController: Sendable {
     public private(set) var estimator: BandwidthEstimator
     private var adapter = TransportFeedbackAdapter()
     private var nextSequenceNumber: UInt16
+    /// Transport feedback messages and REMBs taken so far.
+    public private(set) var transportFeedbackCount = 0
+    public private(set) var rembCount = 0
 
     public init(firstSequenceNumber: UInt16 = 1, estimator: BandwidthEstimator.Configuration = .init()) {
         nextSequenceNumber = firstSequenceNumber
@@ -38,10 +41,12 @@ public struct CongestionController: Sendable {
     public mutating func handle(_ feedback: RTCPFeedback, at now: Instant) throws(WireError) -> Bool {
         if let transport = try TransportFeedback.from(feedback) {
             estimator.handle(adapter.handle(transport), at: now)
+            transportFeedbackCount += 1
             return true
         }
         if let remb = try ReceiverEstimatedMaximumBitrate.from(feedback) {
             estimator.handleREMB(remb)
+            rembCount += 1
             return true
         }
         return false

@@ -44,7 +44,9 @@ extension Peer {
     /// abs-send-time: seconds in 6.18 fixed point, 24 bits, wrapping every 64 s (libwebrtc's
     /// http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time). Any steady clock will do.
     static func absSendTime(at now: Instant) -> [UInt8] {
-        let value = UInt32(truncatingIfNeeded: (Int64(now.nanoseconds) << 18) / 1_000_000_000) & 0xFF_FFFF
+        // Modulo the 64 s the field spans first, so the shift cannot overflow however long the clock ran.
+        let nanoseconds = Int64(now.nanoseconds) % 64_000_000_000
+        let value = UInt32(truncatingIfNeeded: (nanoseconds << 18) / 1_000_000_000) & 0xFF_FFFF
         return [UInt8(value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
     }
 

@@ -462,7 +462,9 @@ public final class Peer {
             rtcpPacketsSent: counters.rtcpPacketsSent, rtcpPacketsReceived: counters.rtcpPacketsReceived,
             srtpFailures: counters.srtpFailures, datagramsDropped: counters.datagramsDropped,
             goodbyesReceived: counters.goodbyesReceived,
-            roundTripTime: roundTripTime)
+            roundTripTime: roundTripTime,
+            availableOutgoingBitrate: congestion.targetBitrate, transportFeedbackReceived: congestion.transportFeedbackCount,
+            rembReceived: congestion.rembCount)
     }
 
     /// Closes the connection: close_notify to the peer (RFC 5246 §7.2.1), then ICE stops.

@@ -29,4 +29,9 @@ public struct PeerStats: Sendable {
     public var goodbyesReceived: Int
     /// From the latest RTCP report block about our streams (RFC 3550 §6.4.1).
     public var roundTripTime: Duration?
+    /// The bandwidth estimate for what this Peer sends (W3C `availableOutgoingBitrate`, bits per second),
+    /// and the feedback it came from: transport-wide feedback and the peer's REMBs.
+    public var availableOutgoingBitrate: Int
+    public var transportFeedbackReceived: Int
+    public var rembReceived: Int
 }

@@ -73,6 +73,12 @@ struct EchoClientCommand: AsyncParsableCommand {
     @Flag(help: "Also send an Opus test tone (440 Hz) on an audio section and check its echo.")
     var audio = false
 
+    @Option(help: "With --audio: send this 48 kHz WAV file (looped) instead of the tone.")
+    var audioIn: String?
+
+    @Option(help: "With --audio: write the sound that came back (the last 10 s) to this WAV file.")
+    var audioOut: String?
+
     @Flag(help: "Gather ICE candidates on every interface, not only loopback.")
     var allInterfaces = false
 
@@ -91,6 +97,7 @@ struct EchoClientCommand: AsyncParsableCommand {
     mutating func validate() throws {
         guard (0...3).contains(dataChannels), dataChannelMessages > 0 else { throw ValidationError("--data-channels takes 0 to 3 and --data-channel-messages a positive count") }
         guard !noVideo || dataChannels > 0 || audio else { throw ValidationError("--no-video needs --audio or --data-channels") }
+        guard audio || (audioIn == nil && audioOut == nil) else { throw ValidationError("--audio-in and --audio-out need --audio") }
         guard let dimensions = Self.dimensions(size), dimensions.width >= FrameStamp.minimumWidth, dimensions.height >= 32 else {
             throw ValidationError("--size takes WIDTHxHEIGHT with a width of at least \(FrameStamp.minimumWidth), e.g. 1280x720")
         }
@@ -117,6 +124,11 @@ struct EchoClientCommand: AsyncParsableCommand {
             options.video = .synthetic(width: dimensions.width, height: dimensions.height, content: content)
         }
         options.audio = audio
+        if let audioIn {
+            guard let data = FileManager.default.contents(atPath: audioIn) else { throw ValidationError("cannot read the WAV file \(audioIn)") }
+            do { options.audioInput = try WAVAudio(parsing: Array(data)) } catch { throw ValidationError("\(audioIn): \(error)") }
+        }
+        options.audioOutputPath = audioOut
         options.snapshotPath = snapshot
         options.dataChannels = dataChannels
         options.dataChannelMessages = dataChannelMessages

@@ -1,3 +1,4 @@
+import TandemBase
 import Testing
 @testable import Media
 
@@ -107,5 +108,23 @@ import Testing
     @Test(arguments: [[UInt8](), Array("RIFF\u{0}\u{0}\u{0}\u{0}WAVE".utf8), Array("RIFF\u{0}\u{0}\u{0}\u{0}WAVEdata\u{FF}\u{0}\u{0}\u{0}".utf8)])
     func refusesBrokenFiles(bytes: [UInt8]) {
         #expect(throws: (any Error).self) { try WAVAudio(parsing: bytes) }
+    }
+
+    @Test func aWAVSourceLoopsFrameByFrame() throws {
+        // 1.5 frames of a stereo ramp: frame 1 ends with the file's start again.
+        let samples = (0..<1_440 * 2).map { Int16($0 / 2) }
+        let source = try WAVSource(WAVAudio(sampleRate: 48_000, channels: 2, samples: samples))
+        #expect(source.frame(0) == Array(samples[0..<1_920]))
+        #expect(source.frame(1) == Array(samples[1_920...]) + Array(samples[0..<960]))
+        #expect(source.frame(1).count == 1_920)
+    }
+
+    @Test func aWAVSourceRefusesOtherRatesAndEmptyFiles() {
+        #expect(throws: WireError.invalid("the WAV file is 44100 Hz; it must be 48000 Hz")) {
+            try WAVSource(WAVAudio(sampleRate: 44_100, channels: 1, samples: [1]))
+        }
+        #expect(throws: WireError.invalid("the WAV file holds no sample")) {
+            try WAVSource(WAVAudio(sampleRate: 48_000, channels: 2, samples: [1]))
+        }
     }
 }

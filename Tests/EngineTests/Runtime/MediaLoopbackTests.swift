@@ -55,7 +55,7 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func anOpusToneArrivesAtItsFrequency() async throws {
         let (offerer, answerer, mids) = try await Self.connectedPair([.audio])
         let receiving = Task { try await AudioReceiver.run(connection: answerer, mid: mids[0]) }
-        let sent = try await AudioSender.run(tone: ToneSource(frequency: 660), connection: offerer, mid: mids[0], duration: .seconds(2))
+        let sent = try await AudioSender.run(source: ToneSource(frequency: 660), connection: offerer, mid: mids[0], duration: .seconds(2))
         try await Task.sleep(for: .milliseconds(200))
         await offerer.close()
         await answerer.close()

@@ -29,6 +29,9 @@ struct ScreenShareLoopbackTests {
         }
         var options = VideoSendOptions()
         options.frameRate = 15
+        // A fixed encoder speed: a positive cpu-used adapts to the measured encode time, so the pictures'
+        // quality would depend on how busy the machine is.
+        options.cpuUsed = -10
         let capture = try X11ScreenCapture(displayName: xvfb.display)
         #expect(capture.usesSharedMemory)
         let display = TypingDisplay(client: client, screen: screen, display: capture)
