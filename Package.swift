@@ -158,7 +158,7 @@ let package = Package(
                                                       .product(name: "NIOPosix", package: "swift-nio")]),
         // The WebRTC echo-test server and client (design notes §5).
         .target(name: "EchoPeer", dependencies: ["TandemRuntime", "HTTPLite", "SDP", "RTP", "MediaPipeline", "Media", "MediaTransport",
-                                                 "ScreenCapture", "CX11", "CX11Shims",
+                                                 "ScreenCapture", "ScreenViewer", "CX11", "CX11Shims",
                                                  "CVPX", "COpus", "CYUV", "CZlib", "CMediaShims"]),
 
         // Command-line entry point.

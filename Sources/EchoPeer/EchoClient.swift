@@ -7,6 +7,7 @@ import NIOPosix
 import PeerConnection
 import RTP
 import ScreenCapture
+import ScreenViewer
 import SDP
 import Synchronization
 import TandemBase
@@ -42,6 +43,8 @@ public enum EchoClient {
         public var connection = PeerConnection.Options()
         /// Write the last echoed picture here as PNG.
         public var snapshotPath: String?
+        /// Show the echoed pictures in a viewer window on this X display ("" for `$DISPLAY`).
+        public var viewerDisplay: String?
         /// Data channels of the echo protocol to open and check (0: none, at most 3), and messages per channel.
         public var dataChannels = 0
         public var dataChannelMessages = 20
@@ -63,6 +66,12 @@ public enum EchoClient {
         let connectedAt = ContinuousClock.now
         let duration = Duration.seconds(options.seconds)
 
+        let viewer: ViewerSession? = if let display = options.viewerDisplay {
+            try await ViewerSession.open(displayName: display.isEmpty ? nil : display, title: "Tandem echo", width: 960, height: 540)
+        } else {
+            nil
+        }
+        defer { viewer?.close() }
         let sent = SentPictures()
         let firstPicture = Mutex<ContinuousClock.Instant?>(nil)
         let lastPicture = Mutex<I420Frame?>(nil)
@@ -71,6 +80,7 @@ public enum EchoClient {
             return try await VideoReceiver.run(connection: connection, mid: videoMid, reference: { sent.source(of: $0) }, onFrame: { frame in
                 firstPicture.withLock { $0 = $0 ?? frame.decodedAt }
                 if options.snapshotPath != nil { lastPicture.withLock { $0 = frame.picture } }
+                viewer?.show(frame.picture)
             })
         }
         let audioReceiver = Task { () -> AudioReceiveReport? in

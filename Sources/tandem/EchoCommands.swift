@@ -70,6 +70,12 @@ struct EchoClientCommand: AsyncParsableCommand {
     @Option(help: "Write the last echoed picture to this PNG file.")
     var snapshot: String?
 
+    @Flag(help: "Show the echoed pictures in a window (on $DISPLAY, or --view-display).")
+    var view = false
+
+    @Option(help: "The X display for --view.")
+    var viewDisplay: String?
+
     @Flag(help: "Also send an Opus test tone (440 Hz) on an audio section and check its echo.")
     var audio = false
 
@@ -130,6 +136,7 @@ struct EchoClientCommand: AsyncParsableCommand {
         }
         options.audioOutputPath = audioOut
         options.snapshotPath = snapshot
+        if view || viewDisplay != nil { options.viewerDisplay = viewDisplay ?? "" }
         options.dataChannels = dataChannels
         options.dataChannelMessages = dataChannelMessages
         let report = try await EchoClient.run(options)

@@ -140,3 +140,41 @@ struct ScreenViewerTests {
         #expect(layout.sourcePoint(windowX: 395, windowY: -3) == (639, 0))
     }
 }
+
+/// `ViewerSession`: the viewer window on its own thread, fed from Swift concurrency.
+@Suite(.enabled(if: XvfbServer.executable != nil, Comment(rawValue: XvfbServer.missing)), .serialized)
+struct ViewerSessionTests {
+    /// The session form: pictures handed over from another task are drawn on the viewer's own thread,
+    /// and a click in the window comes back on `events`.
+    @Test(.timeLimit(.minutes(1))) func aSessionShowsPicturesFromAnyThreadAndReportsInput() async throws {
+        let xvfb = try XvfbServer()
+        let client = try X11TestClient(xvfb.display)
+        let session = try await ViewerSession.open(displayName: xvfb.display, width: 320, height: 240)
+        let source = I420Frame(converting: SyntheticScreen(width: 320, height: 240, content: .shapes).frame(7))
+        let window = try #require(session.windowID)
+        let origin = client.rootPosition(of: window)
+        let area = ScreenRectangle(x: origin.x, y: origin.y, width: 320, height: 240)
+        var psnr = 0.0
+        let deadline = ContinuousClock.now + .seconds(10)
+        while psnr < 30, ContinuousClock.now < deadline {
+            session.show(source)
+            try await Task.sleep(for: .milliseconds(50))
+            let shown = I420Frame(converting: try X11ScreenCapture(displayName: xvfb.display, source: .area(area, screen: nil)).capture())
+            psnr = shown.psnr(against: source) ?? 0
+        }
+        #expect(psnr >= 30, "shown through the session: PSNR \(psnr) dB")
+        client.click(x: origin.x + 100, y: origin.y + 50)
+        var iterator = session.events.makeAsyncIterator()
+        var clicked: ViewerInputEvent?
+        while clicked == nil, let event = await iterator.next() {
+            if case let .input(input) = event, case .buttonPressed = input.action { clicked = input }
+        }
+        #expect(clicked?.x == 100 && clicked?.y == 50, "\(String(describing: clicked))")
+        session.close()
+        while await iterator.next() != nil {}
+    }
+
+    @Test func aSessionOnADisplayNobodyServesFailsClearly() async {
+        await #expect(throws: (any Error).self) { try await ViewerSession.open(displayName: ":98", width: 64, height: 64) }
+    }
+}
