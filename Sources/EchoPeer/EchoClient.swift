@@ -61,9 +61,6 @@ public enum EchoClient {
         let probe = options.dataChannels > 0
             ? try await DataChannelProbe.open(on: connection, channels: options.dataChannels, messagesPerChannel: options.dataChannelMessages)
             : nil
-        try await negotiate(connection, url: options.url, group: group)
-        try await connection.connected()
-        let connectedAt = ContinuousClock.now
         let duration = Duration.seconds(options.seconds)
 
         let viewer: ViewerSession? = if let display = options.viewerDisplay {
@@ -93,18 +90,26 @@ public enum EchoClient {
             guard let audioMid else { return nil }
             return try await AudioSender.run(source: audioSource, connection: connection, mid: audioMid, duration: duration)
         }
-        let videoSent: VideoSendReport? = switch options.video {
-        case let .synthetic(width, height, content):
-            try await sendSynthetic(SyntheticScreen(width: width, height: height, content: content), connection: connection,
-                                    mid: videoMid ?? "", duration: duration, sent: sent)
-        case let .ivf(file):
-            try await sendIVF(file, connection: connection, mid: videoMid ?? "", duration: duration)
-        case let .display(name, screen):
-            try await sendCaptured(X11ScreenCapture(displayName: name, source: .screen(screen)), connection: connection,
-                                   mid: videoMid ?? "", duration: duration, sent: sent)
-        case .none:
-            nil
+        // The senders start with the session: codecs are set up while the offer, the answer, ICE and DTLS
+        // go back and forth, and they begin once the connection is up.
+        let videoSender = Task { () -> VideoSendReport? in
+            switch options.video {
+            case let .synthetic(width, height, content):
+                try await sendSynthetic(SyntheticScreen(width: width, height: height, content: content), connection: connection,
+                                        mid: videoMid ?? "", duration: duration, sent: sent)
+            case let .ivf(file):
+                try await sendIVF(file, connection: connection, mid: videoMid ?? "", duration: duration)
+            case let .display(name, screen):
+                try await sendCaptured(X11ScreenCapture(displayName: name, source: .screen(screen)), connection: connection,
+                                       mid: videoMid ?? "", duration: duration, sent: sent)
+            case .none:
+                nil
+            }
         }
+        try await negotiate(connection, url: options.url, group: group)
+        try await connection.connected()
+        let connectedAt = ContinuousClock.now
+        let videoSent = try await videoSender.value
         let audioSent = try await audioSender.value
         let dataChannels = try await dataChannelRun.value
         try await Task.sleep(for: .milliseconds(500))  // let the last echoes arrive
@@ -207,6 +212,7 @@ public enum EchoClient {
         let step = frames.count > 1 ? max(1, Int(frames[1].timestamp - frames[0].timestamp)) : 1
         let interval = Duration.seconds(Double(header.timebaseNumerator) / Double(max(1, header.timebaseDenominator))) * step
         var report = VideoSendReport()
+        try await connection.connected()
         let clock = ContinuousClock()
         let begin = clock.now
         var index = 0

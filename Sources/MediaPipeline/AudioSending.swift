@@ -9,7 +9,8 @@ public struct AudioSendReport: Sendable, Equatable {
 }
 
 /// Encodes sound (a test tone, a WAV file) with Opus (48 kHz, 20 ms frames, in-band FEC) and sends it
-/// on an audio section, one RTP packet per frame (RFC 7587 §4.2), on the encoding thread.
+/// on an audio section, one RTP packet per frame (RFC 7587 §4.2), on the encoding thread. It waits for the
+/// connection to be up, so it may start with the session.
 @available(macOS 15.0, *)
 public enum AudioSender {
     public static func run(source: some AudioSource, connection: PeerConnection, mid: String, duration: Duration,
@@ -17,6 +18,7 @@ public enum AudioSender {
         let payloadType = try await connection.payloadType(for: "opus", mid: mid)
         return try await withTaskExecutorPreference(MediaThreads.encoding) {
             let encoder = try OpusEncoder(channels: source.channels, bitrate: bitrate)
+            try await connection.connected(timeout: .seconds(30))
             var report = AudioSendReport()
             let clock = ContinuousClock()
             let start = clock.now
