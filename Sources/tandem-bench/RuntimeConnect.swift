@@ -20,7 +20,7 @@ enum RuntimeConnect {
         var description: String
     }
 
-    /// With `group` nil the peers use the runtime's default (NIO's singleton group, one loop per core).
+    /// With `group` nil the peers use the runtime's default (`PeerConnection.networkThread`).
     static func measure(iterations: Int, warmup: Int, group: (any EventLoopGroup)? = nil) async throws -> [Sample] {
         var samples: [Sample] = []
         for index in 0..<(warmup + iterations) {
@@ -32,7 +32,7 @@ enum RuntimeConnect {
 
     private static func connectOnce(group: (any EventLoopGroup)?) async throws -> Sample {
         // Certificates and sockets exist before the clock starts.
-        let group = group ?? MultiThreadedEventLoopGroup.singleton
+        let group = group ?? PeerConnection.networkThread
         let offerer = try await PeerConnection.create(group: group)
         let answerer = try await PeerConnection.create(group: group)
         _ = try await offerer.addTransceiver(.video)
