@@ -16,10 +16,6 @@ enum RuntimeConnect {
         var total: Double { Swift.max(offererConnected, answererConnected) }
     }
 
-    struct SetupFailure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// With `group` nil the peers use the runtime's default (`PeerConnection.networkThread`).
     static func measure(iterations: Int, warmup: Int, group: (any EventLoopGroup)? = nil) async throws -> [Sample] {
         var samples: [Sample] = []
@@ -40,14 +36,14 @@ enum RuntimeConnect {
         let start = clock.now
         func elapsed() -> Double { (clock.now - start).milliseconds }
 
-        try await offerer.setLocalDescription(try await offerer.createOffer())
-        try await offerer.gatheringComplete()
-        guard let offer = try await offerer.localDescription() else { throw SetupFailure(description: "no local offer") }
+        // As an application with non-trickle signaling: the implicit description (W3C webrtc-pc §4.4.1.5),
+        // then the complete description once gathering is done.
+        try await offerer.setLocalDescription()
+        let offer = try await offerer.gatheringComplete()
         let offerGathered = elapsed()
         try await answerer.setRemoteDescription(offer)
-        try await answerer.setLocalDescription(try await answerer.createAnswer())
-        try await answerer.gatheringComplete()
-        guard let answer = try await answerer.localDescription() else { throw SetupFailure(description: "no local answer") }
+        try await answerer.setLocalDescription()
+        let answer = try await answerer.gatheringComplete()
         let answerGathered = elapsed()
         // Wait for both sides concurrently so that each records its own moment.
         async let offererConnected: Double = { try await offerer.connected(); return elapsed() }()
