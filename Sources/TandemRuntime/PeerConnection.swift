@@ -286,13 +286,13 @@ public final class PeerConnection: Sendable {
             defer { drive(state) }
             return try body(state)
         }
-        // A continuation resumed from the loop: no promise and future callbacks as with `submit`.
+        // A continuation resumed from the loop: no promise and future callbacks as with `submit`. The caller
+        // is resumed first, so that its thread wakes while the loop flushes the Peer's output.
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             eventLoop.execute { [self] in
                 let state = self.state.value
-                let result = Result { try body(state) }
+                continuation.resume(with: Result { try body(state) })
                 drive(state)
-                continuation.resume(with: result)
             }
         }
     }
