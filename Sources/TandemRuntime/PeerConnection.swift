@@ -127,7 +127,9 @@ public final class PeerConnection: Sendable {
     }
 
     public func setLocalDescription(_ description: SessionDescriptionMessage) async throws {
-        try await run { state in try state.applyLocal(try description.parsed(), type: description.type) }
+        // Parsed on the caller's thread: the loop is the one thread every connection's datagrams share.
+        let (parsed, type) = (try description.parsed(), description.type)
+        try await run { state in try state.applyLocal(parsed, type: type) }
     }
 
     /// Sets the implicit local description (W3C webrtc-pc §4.4.1.5 with no argument): an offer in the
@@ -150,7 +152,8 @@ public final class PeerConnection: Sendable {
     }
 
     public func setRemoteDescription(_ description: SessionDescriptionMessage) async throws {
-        try await run { try $0.peer.setRemoteDescription(try description.parsed(), type: description.type, at: .now) }
+        let (parsed, type) = (try description.parsed(), description.type)  // on the caller's thread, as above
+        try await run { try $0.peer.setRemoteDescription(parsed, type: type, at: .now) }
     }
 
     /// Adds a trickled remote candidate (`candidate:...` SDP value; an empty string means end-of-candidates).
