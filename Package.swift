@@ -144,6 +144,7 @@ let package = Package(
         // Runtime: sockets, timers and the async API around the sans-IO Peer.
         .target(name: "TandemRuntime", dependencies: [
             "TandemBase", "PeerConnection", "MediaTransport",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

@@ -13,7 +13,7 @@ public final class DTLSContext: @unchecked Sendable {
 
     public init(certificate: DTLSCertificate, srtpProfiles: [SRTPProtectionProfile] = [.aeadAES128GCM, .aes128CMHMACSHA1_80]) throws(DTLSError) {
         OpenSSLErrorQueue.clear()
-        context = try Self.make(certificate: certificate, srtpProfiles: srtpProfiles, verify: verifyPeerCertificate)
+        context = try Self.make(certificate: certificate, srtpProfiles: srtpProfiles)
     }
 
     deinit { SSL_CTX_free(context) }
@@ -27,10 +27,7 @@ public final class DTLSContext: @unchecked Sendable {
     ].joined(separator: ":")
 
     /// A configured context (the caller frees it with `SSL_CTX_free`).
-    private static func make(
-        certificate: DTLSCertificate, srtpProfiles: [SRTPProtectionProfile],
-        verify: SSL_verify_cb
-    ) throws(DTLSError) -> OpaquePointer {
+    private static func make(certificate: DTLSCertificate, srtpProfiles: [SRTPProtectionProfile]) throws(DTLSError) -> OpaquePointer {
         guard !srtpProfiles.isEmpty else { throw .openSSL("at least one SRTP protection profile is needed") }
         guard let context = SSL_CTX_new(DTLS_method()) else {
             throw .openSSL(OpenSSLErrorQueue.drain(fallback: "SSL_CTX_new failed"))
@@ -50,8 +47,10 @@ public final class DTLSContext: @unchecked Sendable {
         }
         // The link MTU is set explicitly; never ask the (non-existent) socket. No renegotiation, no tickets.
         SSL_CTX_set_options(context, tandem_ssl_op_no_query_mtu() | tandem_ssl_op_no_renegotiation() | tandem_ssl_op_no_ticket())
-        // Request the peer's certificate on both sides; `verify` accepts self-signed ones whose fingerprint matches.
-        SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify)
+        // Request the peer's certificate on both sides and fail without one. Its fingerprint is the whole check
+        // (`verifyPeerCertificate`, in place of OpenSSL's chain building: a self-signed certificate has no chain).
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
+        SSL_CTX_set_cert_verify_callback(context, verifyPeerCertificate, nil)
         return context
     }
 }

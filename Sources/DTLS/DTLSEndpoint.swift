@@ -28,7 +28,8 @@ public final class DTLSEndpoint {
     private var handshakeDeadline: Instant?
     /// Set by OpenSSL's timer callback when it starts the timer for a new flight.
     fileprivate var newFlightStarted = false
-    /// Set by the verify callback when the peer's certificate does not match `remoteFingerprint`.
+    /// Set by the verify callback: the fingerprint of the peer's certificate, matching `remoteFingerprint` or not.
+    fileprivate var verifiedFingerprint: DTLSFingerprint?
     fileprivate var rejectedFingerprint: DTLSFingerprint?
 
     /// - Parameters:
@@ -222,11 +223,11 @@ public final class DTLSEndpoint {
     }
 
     private func completeHandshake() {
-        // Verified in the verify callback already; checked again on the final certificate (RFC 5763 §5).
-        let actual = peerFingerprint()
-        guard let actual, ConstantTime.equal(actual.bytes, remoteFingerprint.bytes) else {
+        // The verify callback accepted the certificate of this handshake, the only one (no renegotiation,
+        // no resumption); a handshake that completed without it fails (RFC 5763 §5).
+        guard let actual = verifiedFingerprint else {
             SSL_shutdown(ssl)
-            fail(.fingerprintMismatch(expected: remoteFingerprint, actual: actual))
+            fail(.fingerprintMismatch(expected: remoteFingerprint, actual: nil))
             return
         }
         guard let selected = SSL_get_selected_srtp_profile(ssl),
@@ -267,12 +268,6 @@ public final class DTLSEndpoint {
         }
     }
 
-    private func peerFingerprint() -> DTLSFingerprint? {
-        guard let certificate = SSL_get1_peer_certificate(ssl) else { return nil }
-        defer { X509_free(certificate) }
-        return try? DTLSCertificate.fingerprint(of: certificate, algorithm: remoteFingerprint.algorithm)
-    }
-
     private func fail(_ error: DTLSError) {
         state = .failed
         retransmission.disarm()
@@ -286,16 +281,17 @@ public final class DTLSEndpoint {
         return Unmanaged<DTLSEndpoint>.fromOpaque(pointer).takeUnretainedValue()
     }
 
-    /// Verify callback decision for the certificate at `depth` (0 is the peer's own certificate).
-    fileprivate func acceptsPeerCertificate(_ certificate: OpaquePointer, depth: Int32) -> Bool {
-        guard depth == 0 else { return true }  // only the leaf is pinned; chains above it carry no trust
-        guard let actual = try? DTLSCertificate.fingerprint(of: certificate, algorithm: remoteFingerprint.algorithm),
-              ConstantTime.equal(actual.bytes, remoteFingerprint.bytes)
-        else {
-            rejectedFingerprint = (try? DTLSCertificate.fingerprint(of: certificate, algorithm: remoteFingerprint.algorithm))
-                ?? DTLSFingerprint(algorithm: remoteFingerprint.algorithm, bytes: [])
+    /// Verify callback decision for the peer's own certificate (the leaf; certificates above it carry no trust).
+    fileprivate func acceptsPeerCertificate(_ certificate: OpaquePointer) -> Bool {
+        guard let actual = try? DTLSCertificate.fingerprint(of: certificate, algorithm: remoteFingerprint.algorithm) else {
+            rejectedFingerprint = DTLSFingerprint(algorithm: remoteFingerprint.algorithm, bytes: [])
             return false
         }
+        guard ConstantTime.equal(actual.bytes, remoteFingerprint.bytes) else {
+            rejectedFingerprint = actual
+            return false
+        }
+        verifiedFingerprint = actual
         return true
     }
 }
@@ -308,14 +304,16 @@ private func openSSLTimerDuration(_ ssl: OpaquePointer?, _ previous: UInt32) -> 
     return 3_600_000_000
 }
 
-/// Accepts a self-signed peer certificate exactly when its fingerprint matches the one from signaling.
-func verifyPeerCertificate(_ preverified: Int32, _ store: OpaquePointer?) -> Int32 {
+/// Accepts the peer's self-signed certificate exactly when its fingerprint matches the one from signaling
+/// (RFC 5763 §5, RFC 8827 §6.5). Set with `SSL_CTX_set_cert_verify_callback`, it replaces OpenSSL's
+/// `X509_verify_cert`: building and checking a chain to a trust anchor means nothing for such a certificate.
+func verifyPeerCertificate(_ store: OpaquePointer?, _ argument: UnsafeMutableRawPointer?) -> Int32 {
     guard let store,
           let sslPointer = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()),
           let endpoint = DTLSEndpoint.owner(of: OpaquePointer(sslPointer)),
-          let certificate = X509_STORE_CTX_get_current_cert(store)
+          let certificate = X509_STORE_CTX_get0_cert(store)
     else { return 0 }
-    if endpoint.acceptsPeerCertificate(certificate, depth: X509_STORE_CTX_get_error_depth(store)) { return 1 }
+    if endpoint.acceptsPeerCertificate(certificate) { return 1 }
     X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED)
     return 0
 }

@@ -24,7 +24,7 @@ public final class Peer {
     var sessionVersion: UInt64 = 1
 
     var sections: [MediaSection] = []
-    var signalingState = SignalingState.stable
+    public internal(set) var signalingState = SignalingState.stable
     /// A first offer/answer exchange has completed; later ones may only restart ICE.
     var negotiated = false
     var localDescriptionState: (type: SDPType, setup: SDPSetupRole)?
@@ -46,7 +46,8 @@ public final class Peer {
     static let earlyDTLSLimit = 16
 
     var localCandidates: [String] = []
-    var gatheringComplete = false
+    /// Every local socket has yielded its candidates (RTCIceGatheringState `complete`, W3C webrtc-pc §4.3.2).
+    public internal(set) var gatheringComplete = false
     var nextRTCP: Instant?
     var roundTripTime: Duration?
     var counters = PeerCounters()
@@ -64,7 +65,7 @@ public final class Peer {
 
     enum DTLSState { case new, connecting, connected, failed, closed }
     /// RTCSignalingState, without provisional answers (W3C webrtc-pc §4.3.1).
-    enum SignalingState { case stable, haveLocalOffer, haveRemoteOffer }
+    public enum SignalingState: Sendable { case stable, haveLocalOffer, haveRemoteOffer }
 
     /// The owner supplies the certificate: making one reads the wall clock (its validity period), which a
     /// sans-IO core never does (design notes §2).

@@ -1,6 +1,7 @@
 import DataChannel
 import DTLS
 import MediaTransport
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PeerConnection
@@ -11,7 +12,8 @@ import TandemBase
 /// An RTCPeerConnection-like async API around one sans-IO `Peer` (design notes §2).
 ///
 /// One event loop owns the Peer: sockets deliver datagrams on that loop, timers fire on it, and every
-/// public method hops onto it. The Peer itself never sees a socket, a clock or a thread.
+/// public method hops onto it, except reads of state the loop has published (`connected()` once connected,
+/// `gatheringComplete()` once complete). The Peer itself never sees a socket, a clock or a thread.
 public final class PeerConnection: Sendable {
     public struct Options: Sendable {
         public var peer = PeerConfiguration()
@@ -41,6 +43,8 @@ public final class PeerConnection: Sendable {
 
     private let eventLoop: any EventLoop
     let state: NIOLoopBoundBox<LoopState>
+    /// Written on the loop, read by callers on any thread without a hand-off.
+    private let published: NIOLockedValueBox<Published>
 
     /// Local candidates as they are gathered (trickle ICE); the stream ends when gathering completes.
     public let localCandidates: AsyncStream<String>
@@ -56,9 +60,10 @@ public final class PeerConnection: Sendable {
     /// Channels the remote side opened in-band (DCEP, RFC 8832), as W3C's `datachannel` event.
     public let incomingDataChannels: AsyncStream<DataChannel>
 
-    private init(eventLoop: any EventLoop, state: NIOLoopBoundBox<LoopState>, streams: Streams) {
+    private init(eventLoop: any EventLoop, state: NIOLoopBoundBox<LoopState>, published: NIOLockedValueBox<Published>, streams: Streams) {
         self.eventLoop = eventLoop
         self.state = state
+        self.published = published
         self.localCandidates = streams.candidates
         self.connectionStates = streams.states
         self.incomingRTP = streams.rtp
@@ -81,9 +86,10 @@ public final class PeerConnection: Sendable {
         var configuration = options.peer
         configuration.wallClockAtZero = WallClock.sinceUnixEpoch() - .nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds))
         let streams = Streams()
+        let published = NIOLockedValueBox(Published())
         let peer = try Peer(configuration: configuration, certificate: DTLSCertificate(), random: SystemRandomNumberGenerator())
-        let box = NIOLoopBoundBox.makeBoxSendingValue(LoopState(peer: peer, streams: streams), eventLoop: eventLoop)
-        let connection = PeerConnection(eventLoop: eventLoop, state: box, streams: streams)
+        let box = NIOLoopBoundBox.makeBoxSendingValue(LoopState(peer: peer, streams: streams, published: published), eventLoop: eventLoop)
+        let connection = PeerConnection(eventLoop: eventLoop, state: box, published: published, streams: streams)
         try await eventLoop.submit { box.value.connection = connection }.get()
 
         let addresses: [IPAddress] = switch options.interfaces {
@@ -121,17 +127,33 @@ public final class PeerConnection: Sendable {
     }
 
     public func setLocalDescription(_ description: SessionDescriptionMessage) async throws {
+        // Parsed on the caller's thread: the loop is the one thread every connection's datagrams share.
+        let (parsed, type) = (try description.parsed(), description.type)
+        try await run { state in try state.applyLocal(parsed, type: type) }
+    }
+
+    /// Sets the implicit local description (W3C webrtc-pc §4.4.1.5 with no argument): an offer in the
+    /// `stable` state, an answer with a remote offer pending, created and applied in one turn of the loop.
+    /// Returns the local description as it then stands, with the candidates gathered in that turn (all of
+    /// them, and end-of-candidates, when the host candidates were all there is to gather).
+    @discardableResult
+    public func setLocalDescription() async throws -> SessionDescriptionMessage {
         try await run { state in
-            try state.peer.setLocalDescription(try description.parsed(), type: description.type, at: .now)
-            // Gathering starts here (JSEP §5.2.2): hand the Peer the sockets it may use.
-            for address in state.sockets.keys.sorted(by: { $0.description < $1.description }) {
-                state.peer.addLocalSocket(address, at: .now)
+            switch state.peer.signalingState {
+            case .stable: try state.applyLocal(try state.peer.createOffer(), type: .offer)
+            case .haveRemoteOffer: try state.applyLocal(try state.peer.createAnswer(), type: .answer)
+            case .haveLocalOffer: throw PeerError.invalidState("an offer is already pending")
             }
+            // Gathering on host sockets alone completes at the next deadline, which is now.
+            PeerConnection.handleDueTimers(state)
+            guard let description = state.currentLocalDescription() else { throw RuntimeError.closed }
+            return description
         }
     }
 
     public func setRemoteDescription(_ description: SessionDescriptionMessage) async throws {
-        try await run { try $0.peer.setRemoteDescription(try description.parsed(), type: description.type, at: .now) }
+        let (parsed, type) = (try description.parsed(), description.type)  // on the caller's thread, as above
+        try await run { try $0.peer.setRemoteDescription(parsed, type: type, at: .now) }
     }
 
     /// Adds a trickled remote candidate (`candidate:...` SDP value; an empty string means end-of-candidates).
@@ -147,30 +169,47 @@ public final class PeerConnection: Sendable {
         }
     }
 
-    /// Waits until candidate gathering completes (for non-trickle signaling such as `POST /offer`).
-    public func gatheringComplete() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+    /// Waits until candidate gathering completes (for non-trickle signaling such as `POST /offer`) and
+    /// returns the complete local description, every candidate and end-of-candidates in it. Once the loop
+    /// has published it, this returns without a hand-off.
+    @discardableResult
+    public func gatheringComplete() async throws -> SessionDescriptionMessage {
+        if let description = published.withLockedValue({ $0.completeLocalDescription }) { return description }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SessionDescriptionMessage, any Error>) in
             onLoop { state in
-                if state.gatheringComplete { continuation.resume() } else { state.gatheringWaiters.append(continuation) }
+                if let description = state.completeLocalDescription() {
+                    continuation.resume(returning: description)
+                } else {
+                    state.gatheringWaiters.append(continuation)
+                }
             }
         }
     }
 
-    /// Waits for `connected`; throws if the connection fails or closes first, or after `timeout`.
+    /// Waits for `connected`; throws if the connection fails or closes first, or after `timeout`. Returns
+    /// at once, without a hand-off, when the loop has already published `connected`.
     public func connected(timeout: Duration = .seconds(10)) async throws {
-        let deadline = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [self] in
-            onLoop { $0.resolveConnectedWaiters(with: PeerConnectionTimeout(seconds: timeout)) }
-        }
-        defer { deadline.cancel() }
+        if published.withLockedValue({ $0.connectionState }) == .connected { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            onLoop { state in
+            onLoop { [self] state in
                 switch state.peer.connectionState {
                 case .connected: continuation.resume()
                 case .failed, .closed: continuation.resume(throwing: PeerConnectionFailed(reason: state.failureReason ?? "\(state.peer.connectionState)"))
-                default: state.connectedWaiters.append(continuation)
+                default: addConnectedWaiter(continuation, timeout: timeout, to: state)
                 }
             }
         }
+    }
+
+    /// Called on the loop: the waiter is resumed by the next change to connected, failed or closed, or by its timer.
+    private func addConnectedWaiter(_ continuation: CheckedContinuation<Void, any Error>, timeout: Duration, to state: LoopState) {
+        let id = state.nextWaiterID
+        state.nextWaiterID += 1
+        let timer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [self] in
+            guard let waiter = self.state.value.connectedWaiters.removeValue(forKey: id) else { return }
+            waiter.continuation.resume(throwing: PeerConnectionTimeout(seconds: timeout))
+        }
+        state.connectedWaiters[id] = ConnectedWaiter(continuation: continuation, timeout: timer)
     }
 
     // MARK: Data channels
@@ -243,34 +282,40 @@ public final class PeerConnection: Sendable {
     }
 
     /// Runs `body` on the Peer's loop: directly when the caller already runs there (a task with that loop as
-    /// its executor preference), else by submitting it, which costs a thread hand-off each way.
+    /// its executor preference), else by handing it to the loop, which costs a thread hand-off each way.
     func run<T: Sendable>(_ body: @escaping @Sendable (LoopState) throws -> T) async throws -> T {
         if eventLoop.inEventLoop {
             let state = self.state.value
             defer { drive(state) }
             return try body(state)
         }
-        return try await eventLoop.submit { [self] in
-            let state = self.state.value
-            defer { drive(state) }
-            return try body(state)
-        }.get()
+        // A continuation resumed from the loop: no promise and future callbacks as with `submit`. The caller
+        // is resumed first, so that its thread wakes while the loop flushes the Peer's output.
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            eventLoop.execute { [self] in
+                let state = self.state.value
+                continuation.resume(with: Result { try body(state) })
+                drive(state)
+            }
+        }
     }
 
     /// Drains the Peer's output to sockets (flushed once, so several datagrams leave in one system call)
-    /// and streams, then re-arms the timer for its next deadline.
+    /// and streams, handles deadlines that are already due, then re-arms the timer for the next one.
     func drive(_ state: LoopState) {
         var written: [UDPSocket] = []
-        while let output = state.peer.pollOutput() {
-            switch output {
-            case let .transmit(bytes, from, to):
-                guard let socket = state.sockets[from] else { continue }
-                socket.send(bytes, to: to, flush: false)
-                if !written.contains(where: { $0 === socket }) { written.append(socket) }
-            case let .event(event):
-                state.dispatch(event)
+        repeat {
+            while let output = state.peer.pollOutput() {
+                switch output {
+                case let .transmit(bytes, from, to):
+                    guard let socket = state.sockets[from] else { continue }
+                    socket.send(bytes, to: to, flush: false)
+                    if !written.contains(where: { $0 === socket }) { written.append(socket) }
+                case let .event(event):
+                    state.dispatch(event)
+                }
             }
-        }
+        } while Self.handleDueTimers(state)
         for socket in written { socket.flush() }
         let next = state.peer.pollTimeout()
         guard next != state.armedDeadline else { return }
@@ -284,6 +329,21 @@ public final class PeerConnection: Sendable {
             state.peer.handleTimeout(at: .now)
             drive(state)
         }
+    }
+
+    /// Handles the Peer's deadline at once when it has already passed (a timer scheduled for it would
+    /// only fire on the loop's next turn); true when it did. A few rounds at most, so that a deadline
+    /// that keeps falling due cannot hold the loop: the timer takes over from there.
+    @discardableResult
+    static func handleDueTimers(_ state: LoopState, rounds: Int = 4) -> Bool {
+        var handled = false
+        for _ in 0..<rounds {
+            let now = Instant.now
+            guard let next = state.peer.pollTimeout(), next <= now else { break }
+            state.peer.handleTimeout(at: now)
+            handled = true
+        }
+        return handled
     }
 }
 
@@ -332,24 +392,70 @@ private struct Streams: Sendable {
     }
 }
 
+/// What the loop publishes for callers on other threads.
+private struct Published {
+    var connectionState = PeerConnectionState.new
+    /// The local description once gathering for it is complete; nil again when a new one is set.
+    var completeLocalDescription: SessionDescriptionMessage?
+}
+
+/// A `connected()` caller and the timer that ends its wait.
+struct ConnectedWaiter {
+    var continuation: CheckedContinuation<Void, any Error>
+    var timeout: Scheduled<Void>
+}
+
 /// Everything the event loop owns for one connection.
 final class LoopState {
     let peer: Peer
     fileprivate let streams: Streams
+    fileprivate let published: NIOLockedValueBox<Published>
     /// Set once, right after creation; channels hold the connection to reach the loop.
     weak var connection: PeerConnection?
     var channelSinks: [DataChannelID: DataChannelSinks] = [:]
     var sockets: [TransportAddress: UDPSocket] = [:]
     var timer: Scheduled<Void>?
     var armedDeadline: Instant?
-    var gatheringComplete = false
-    var gatheringWaiters: [CheckedContinuation<Void, any Error>] = []
-    var connectedWaiters: [CheckedContinuation<Void, any Error>] = []
+    /// The complete local description, serialised once per gathering (see `completeLocalDescription()`).
+    var completeDescription: SessionDescriptionMessage?
+    var gatheringWaiters: [CheckedContinuation<SessionDescriptionMessage, any Error>] = []
+    var connectedWaiters: [Int: ConnectedWaiter] = [:]
+    var nextWaiterID = 0
     var failureReason: String?
 
-    fileprivate init(peer: Peer, streams: Streams) {
+    fileprivate init(peer: Peer, streams: Streams, published: NIOLockedValueBox<Published>) {
         self.peer = peer
         self.streams = streams
+        self.published = published
+    }
+
+    /// Applies a local description; gathering starts here (JSEP §5.2.2): the Peer gets the sockets it may use.
+    func applyLocal(_ description: SessionDescription, type: SDPType) throws {
+        completeDescription = nil
+        published.withLockedValue { $0.completeLocalDescription = nil }
+        try peer.setLocalDescription(description, type: type, at: .now)
+        for address in sockets.keys.sorted(by: { $0.description < $1.description }) {
+            peer.addLocalSocket(address, at: .now)
+        }
+    }
+
+    /// The local description with the candidates gathered so far.
+    func currentLocalDescription() -> SessionDescriptionMessage? {
+        if let completeDescription { return completeDescription }
+        guard let (type, description) = peer.localDescription else { return nil }
+        let message = SessionDescriptionMessage(type: type, sdp: description.serialized())
+        if peer.gatheringComplete { publishComplete(message) }
+        return message
+    }
+
+    /// The local description once gathering is complete, nil before.
+    func completeLocalDescription() -> SessionDescriptionMessage? {
+        peer.gatheringComplete ? currentLocalDescription() : nil
+    }
+
+    private func publishComplete(_ message: SessionDescriptionMessage) {
+        completeDescription = message
+        published.withLockedValue { $0.completeLocalDescription = message }
     }
 
     func dispatch(_ event: PeerEvent) {
@@ -357,13 +463,14 @@ final class LoopState {
         case let .localCandidate(candidate):
             streams.candidateSink.yield(candidate)
         case .gatheringComplete:
-            gatheringComplete = true
             streams.candidateSink.finish()
-            gatheringWaiters.forEach { $0.resume() }
+            guard !gatheringWaiters.isEmpty, let description = completeLocalDescription() else { return }
+            gatheringWaiters.forEach { $0.resume(returning: description) }
             gatheringWaiters = []
         case .iceConnectionStateChanged:
             break
         case let .connectionStateChanged(newState):
+            published.withLockedValue { $0.connectionState = newState }
             streams.stateSink.yield(newState)
             switch newState {
             case .connected: resolveConnectedWaiters(with: nil)
@@ -410,10 +517,11 @@ final class LoopState {
     }
 
     func resolveConnectedWaiters(with error: (any Error)?) {
-        let waiters = connectedWaiters
-        connectedWaiters = []
+        let waiters = connectedWaiters.values
+        connectedWaiters = [:]
         for waiter in waiters {
-            if let error { waiter.resume(throwing: error) } else { waiter.resume() }
+            waiter.timeout.cancel()
+            if let error { waiter.continuation.resume(throwing: error) } else { waiter.continuation.resume() }
         }
     }
 

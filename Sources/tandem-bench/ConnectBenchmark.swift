@@ -42,7 +42,7 @@ struct ConnectBenchmark: AsyncParsableCommand {
     mutating func run() async throws {
         print("connect: offer → both connected, 127.0.0.1, \(iterations) iterations after \(warmup) warm-up"
               + (oneEventLoop ? ", both peers and the driver on one event loop (--one-event-loop)" : ""))
-        try ConnectComponents.measureAndPrint()
+        try await ConnectComponents.measureAndPrint()
         let tandem = try await measureRuntime()
         let breakdown = try VirtualConnect.measure(iterations: iterations, warmup: warmup)
         var rows = [("tandem (runtime)", Summary(tandem.map(\.total)))]

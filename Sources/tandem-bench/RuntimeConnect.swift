@@ -16,11 +16,7 @@ enum RuntimeConnect {
         var total: Double { Swift.max(offererConnected, answererConnected) }
     }
 
-    struct SetupFailure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// With `group` nil the peers use the runtime's default (NIO's singleton group, one loop per core).
+    /// With `group` nil the peers use the runtime's default (`PeerConnection.networkThread`).
     static func measure(iterations: Int, warmup: Int, group: (any EventLoopGroup)? = nil) async throws -> [Sample] {
         var samples: [Sample] = []
         for index in 0..<(warmup + iterations) {
@@ -32,7 +28,7 @@ enum RuntimeConnect {
 
     private static func connectOnce(group: (any EventLoopGroup)?) async throws -> Sample {
         // Certificates and sockets exist before the clock starts.
-        let group = group ?? MultiThreadedEventLoopGroup.singleton
+        let group = group ?? PeerConnection.networkThread
         let offerer = try await PeerConnection.create(group: group)
         let answerer = try await PeerConnection.create(group: group)
         _ = try await offerer.addTransceiver(.video)
@@ -40,14 +36,14 @@ enum RuntimeConnect {
         let start = clock.now
         func elapsed() -> Double { (clock.now - start).milliseconds }
 
-        try await offerer.setLocalDescription(try await offerer.createOffer())
-        try await offerer.gatheringComplete()
-        guard let offer = try await offerer.localDescription() else { throw SetupFailure(description: "no local offer") }
+        // As an application with non-trickle signaling: the implicit description (W3C webrtc-pc §4.4.1.5),
+        // then the complete description once gathering is done.
+        try await offerer.setLocalDescription()
+        let offer = try await offerer.gatheringComplete()
         let offerGathered = elapsed()
         try await answerer.setRemoteDescription(offer)
-        try await answerer.setLocalDescription(try await answerer.createAnswer())
-        try await answerer.gatheringComplete()
-        guard let answer = try await answerer.localDescription() else { throw SetupFailure(description: "no local answer") }
+        try await answerer.setLocalDescription()
+        let answer = try await answerer.gatheringComplete()
         let answerGathered = elapsed()
         // Wait for both sides concurrently so that each records its own moment.
         async let offererConnected: Double = { try await offerer.connected(); return elapsed() }()

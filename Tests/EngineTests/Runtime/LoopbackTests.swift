@@ -67,6 +67,47 @@ import Testing
         await answerer.close()
     }
 
+    /// The implicit description (W3C webrtc-pc §4.4.1.5): an offer in `stable`, an answer with a remote offer
+    /// pending. On host sockets alone gathering completes in the same turn, so the description returned is
+    /// already complete; `gatheringComplete()` returns that same description.
+    @Test(.timeLimit(.minutes(1))) func connectsWithImplicitDescriptions() async throws {
+        var options = PeerConnection.Options()
+        options.interfaces = .addresses([.loopbackV4])
+        let offerer = try await PeerConnection.create(options: options)
+        let answerer = try await PeerConnection.create(options: options)
+        _ = try await offerer.addTransceiver(.video)
+        let offer = try await offerer.setLocalDescription()
+        #expect(offer.type == .offer)
+        #expect(offer.sdp.contains("typ host") && offer.sdp.contains("a=end-of-candidates"))
+        #expect(try await offerer.gatheringComplete() == offer)
+        #expect(try await offerer.localDescription() == offer)
+        await #expect(throws: PeerError.self, "an offer is pending: nothing implicit to set") {
+            try await offerer.setLocalDescription()
+        }
+
+        try await answerer.setRemoteDescription(offer)
+        let answer = try await answerer.setLocalDescription()
+        #expect(answer.type == .answer)
+        #expect(try await answerer.gatheringComplete() == answer)
+        try await offerer.setRemoteDescription(answer)
+        try await offerer.connected()
+        try await answerer.connected()
+        // Published as connected: returns at once, whatever the timeout.
+        try await offerer.connected(timeout: .zero)
+        await offerer.close()
+        await answerer.close()
+    }
+
+    @Test(.timeLimit(.minutes(1))) func connectedGivesUpAfterItsTimeout() async throws {
+        var options = PeerConnection.Options()
+        options.interfaces = .addresses([.loopbackV4])
+        let peer = try await PeerConnection.create(options: options)
+        _ = try await peer.addTransceiver(.audio)
+        try await peer.setLocalDescription()
+        await #expect(throws: PeerConnectionTimeout.self) { try await peer.connected(timeout: .milliseconds(20)) }
+        await peer.close()
+    }
+
     /// A caller on the Peers' own loop (executor preference) takes the direct path: no hand-off per call.
     @Test(.timeLimit(.minutes(1))) func connectsFromATaskOnThePeersLoop() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
