@@ -35,10 +35,26 @@ struct DataChannelBenchmark: AsyncParsableCommand {
     @Flag(help: "Run the Tandem peers' probe and sink tasks on their connections' event loops (EventLoopTaskExecutor) instead of the Swift concurrency pool.")
     var tasksOnLoops = false
 
+    @Flag(help: "Only the bulk transfer between two sans-IO Peers on this thread: engine CPU and datagrams, no sockets.")
+    var engineOnly = false
+
+    @Option(help: "Megabytes to transfer with --engine-only.")
+    var megabytes = 200
+
+    @Option(help: "Datagrams delivered to a Peer before its output is drained, with --engine-only.")
+    var batch = 64
+
     @Flag(help: .hidden)
     var insideNamespace = false
 
     mutating func run() async throws {
+        if engineOnly {
+            var configuration = PeerConfiguration()
+            if let maxCongestionWindow { configuration.sctp.maxCongestionWindow = maxCongestionWindow }
+            let report = try DataChannelEngineBench.run(megabytes: megabytes, batch: batch, configuration: configuration)
+            DataChannelEngineBench.printReport(report, batch: batch)
+            return
+        }
         // Chromium gathers candidates on every interface; in a namespace of our own only loopback exists.
         if !noChromium && !insideNamespace {
             guard getuid() == 0 else { throw ValidationError("the Chromium pair needs root (ip netns); pass --no-chromium otherwise") }
