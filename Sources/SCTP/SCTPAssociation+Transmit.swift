@@ -10,8 +10,9 @@ extension SCTPAssociation {
         startReconfigRequestIfReady()
         progressShutdown()
         let mtu = configuration.mtu
-        var writer = SCTPPacket.startPacket(sourcePort: configuration.localPort, destinationPort: configuration.remotePort,
-                                            verificationTag: peerTag, capacity: mtu)
+        var writer = SCTPPacketWriter(reusing: &transmitBuffer, capacity: mtu)
+        SCTPPacket.writeHeader(sourcePort: configuration.localPort, destinationPort: configuration.remotePort,
+                               verificationTag: peerTag, into: &writer)
         var index = 0
         while index < controlChunks.count {
             let before = writer.count
@@ -42,8 +43,15 @@ extension SCTPAssociation {
         }
         // Abandoning a chunk instead of retransmitting it may have just made a FORWARD TSN due.
         writeForwardTSN(into: &writer)
-        guard writer.count > SCTPPacket.headerSize else { return nil }
-        return counted(SCTPPacket.finish(&writer))
+        guard writer.count > SCTPPacket.headerSize else {
+            transmitBuffer = writer.take()
+            return nil
+        }
+        let packet = SCTPPacket.finish(&writer)
+        // Kept for the next packet: once the caller has passed this one on (DTLS copies it into a
+        // record) and let go of it, its buffer is written again instead of a new one allocated.
+        transmitBuffer = packet
+        return counted(packet)
     }
 
     /// The pending FORWARD TSN, if it fits this packet (or the packet is still empty).

@@ -31,6 +31,8 @@ public final class SCTPAssociation {
     /// Control chunks for the next packet to the peer, in order.
     var controlChunks: [SCTPChunk] = []
     var events = RingBuffer<SCTPEvent>()
+    /// The buffer of the last packet from `pollTransmit`, reused for the next one.
+    var transmitBuffer: [UInt8] = []
 
     // The peer, as learnt from its INIT or INIT ACK.
     var peerTag: UInt32 = 0
