@@ -79,8 +79,9 @@ struct DataChannelBenchmark: AsyncParsableCommand {
             let latency = result.latencies.isEmpty ? nil : Summary(result.latencies)
             print("\(result.peer.padding(toLength: 26, withPad: " ", startingAt: 0)) \(pad(format(result.megabytesPerSecond, decimals: 1), 7))"
                   + "   \(pad(latency.map { format($0.median, decimals: 3) } ?? "-", 14)) \(pad(latency.map { format($0.percentile(99), decimals: 3) } ?? "-", 7))"
-                  + "   n=\(result.latencies.count)")
+                  + "   n=\(result.latencies.count)" + (result.cpuMillisecondsPerMegabyte.map { "   CPU \(format($0, decimals: 2)) ms/MB" } ?? ""))
         }
+        for result in results { if let notes = result.notes { print("\(result.peer): \(notes)") } }
     }
 
     /// Both Swift peers in this process, each on its own event loop (its own thread), as two processes would be.
@@ -102,13 +103,38 @@ struct DataChannelBenchmark: AsyncParsableCommand {
         try await sink.gatheringComplete()
         guard let answer = try await sink.localDescription() else { throw BenchFailure("no answer") }
         try await source.setRemoteDescription(answer)
+        let cpuBefore = processCPUSeconds()
+        let dropsBefore = Self.receiveBufferErrors()
         let (report, latencies) = try await DataChannelBenchSource.measure(bulk: bulk, latency: latency, control: control, seconds: seconds,
                                                                            executor: sourceExecutor)
+        let cpu = processCPUSeconds() - cpuBefore
+        let drops = Self.receiveBufferErrors().flatMap { after in dropsBefore.map { after - $0 } }
+        let sctp = try await bulk.sctpStatistics()
+        let notes = sctp.map { "source SCTP: \($0.dataChunksSent) DATA chunks, \($0.fastRetransmissions) fast and \($0.timeoutRetransmissions) "
+            + "T3 retransmissions, cwnd \($0.congestionWindow / 1024) KiB, srtt \($0.srtt.map { format($0.milliseconds, decimals: 3) } ?? "-") ms" }
+            .map { $0 + "; UDP RcvbufErrors +\(drops.map(String.init) ?? "?")" }
         await source.close()
         await sink.close()
         sinkTask.cancel()
         return DataChannelBench.Result(peer: "tandem → tandem", megabytesPerSecond: Double(report.bulkBytes) / report.bulkSeconds / 1e6,
-                                       bulkBytes: report.bulkBytes, latencies: latencies)
+                                       bulkBytes: report.bulkBytes, latencies: latencies,
+                                       cpuMillisecondsPerMegabyte: cpu * 1000 / (Double(report.bulkBytes) / 1e6), notes: notes)
+    }
+
+    /// The kernel's count of UDP datagrams dropped because a socket's receive buffer was full
+    /// (`RcvbufErrors` in /proc/net/snmp), for this network namespace.
+    private static func receiveBufferErrors() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/net/snmp", encoding: .utf8) else { return nil }
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("Udp:") }.map { $0.split(separator: " ") }
+        guard rows.count >= 2, let column = rows[0].firstIndex(of: "RcvbufErrors"), column < rows[1].count else { return nil }
+        return Int(rows[1][column])
+    }
+
+    /// User and system CPU time of this process so far (every thread, the kernel's share included).
+    private func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     /// The Swift source against a reference sink process (`POST /offer`).
