@@ -73,11 +73,14 @@ extension SCTPAssociation {
         return packet
     }
 
+    /// The bytes that may be in flight: cwnd (§7.2), within the measured path's limit if one is set.
+    var sendWindow: Int { min(congestionWindow, inFlightCeiling) }
+
     /// Whether DATA could go out now (used to bundle a delayed SACK with it).
     var canSendData: Bool {
         guard state.sendsNewData else { return false }
-        if retransmitCount > 0 && (fastRetransmitBurst || flightSize < congestionWindow) { return true }
-        return sendQueue.hasQueuedData && flightSize < congestionWindow && (peerReceiveWindow > 0 || flightSize == 0)
+        if retransmitCount > 0 && (fastRetransmitBurst || flightSize < sendWindow) { return true }
+        return sendQueue.hasQueuedData && flightSize < sendWindow && (peerReceiveWindow > 0 || flightSize == 0)
     }
 
     /// Chunks marked for retransmission, oldest first (§6.3.3 E3, §7.2.4).
@@ -94,7 +97,7 @@ extension SCTPAssociation {
                 abandonMessage(at: index)
                 continue
             }
-            guard fastRetransmitBurst || flightSize < congestionWindow else { break }
+            guard fastRetransmitBurst || flightSize < sendWindow else { break }
             var chunk = outstanding[index]
             guard writer.count + chunk.size <= mtu else { break }
             retransmitQueue.popFirst()
@@ -109,6 +112,7 @@ extension SCTPAssociation {
             chunk.transmissions += 1
             chunk.missIndications = 0
             chunk.sentAt = now
+            chunk.deliveredAtSend = path.delivered
             outstanding[index] = chunk
             retransmitCount -= 1
             flightSize += chunk.size
@@ -129,7 +133,7 @@ extension SCTPAssociation {
                 releaseBuffered(bytes, stream: stream)
             }
         }
-        while flightSize < congestionWindow, peerReceiveWindow > 0 || flightSize == 0 {
+        while flightSize < sendWindow, peerReceiveWindow > 0 || flightSize == 0 {
             let room = (mtu - writer.count - headerSize) & ~3
             // Not worth a sliver: the next packet takes a full fragment.
             guard room >= min(maxPayload, 256) else { return }
@@ -141,7 +145,7 @@ extension SCTPAssociation {
                                       messageID: fragment.messageID, fragmentSequence: fragment.fragmentSequence)
             nextTSN &+= 1
             SCTPChunk.data(chunk).encode(into: &writer)
-            let sent = SCTPSentChunk(data: chunk, sentAt: now, expiry: fragment.expiry,
+            let sent = SCTPSentChunk(data: chunk, sentAt: now, deliveredAtSend: path.delivered, expiry: fragment.expiry,
                                      maxRetransmits: fragment.maxRetransmits, messageFirstTSN: fragment.messageFirstTSN)
             outstanding.append(sent)
             flightSize += sent.size

@@ -64,6 +64,9 @@ public final class SCTPAssociation {
     /// Chunks just marked by fast retransmit go out in one packet regardless of cwnd (§7.2.4).
     var fastRetransmitBurst = false
     var congestionWindow: Int
+    /// What `configuration.inFlightLimit` allows in flight now (Int.max without it or before a measurement).
+    var inFlightCeiling = Int.max
+    var path = SCTPPathEstimate()
     var slowStartThreshold: Int
     var partialBytesAcked = 0
     var fastRecoveryExitPoint: UInt32?
@@ -149,6 +152,7 @@ public final class SCTPAssociation {
         snapshot.congestionWindow = congestionWindow
         snapshot.slowStartThreshold = slowStartThreshold
         snapshot.outstandingBytes = flightSize
+        snapshot.inFlightLimit = inFlightCeiling == .max ? nil : inFlightCeiling
         snapshot.peerReceiveWindow = peerReceiveWindow
         snapshot.rto = rto
         snapshot.srtt = srtt

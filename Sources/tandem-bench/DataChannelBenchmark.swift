@@ -5,6 +5,7 @@ import HTTPLite
 import NIOCore
 import NIOPosix
 import PeerConnection
+import SCTP
 import SDP
 import TandemRuntime
 
@@ -32,6 +33,12 @@ struct DataChannelBenchmark: AsyncParsableCommand {
     @Option(help: "Cap on SCTP's congestion window in bytes for the Tandem peers (default: the engine's).")
     var maxCongestionWindow: Int?
 
+    @Option(help: "Least bytes in flight the Tandem peers' path-based limit allows (default: the engine's).")
+    var inFlightMinimum: Int?
+
+    @Flag(help: "No path-based limit on bytes in flight for the Tandem peers (cwnd and --max-congestion-window only).")
+    var noInFlightLimit = false
+
     @Flag(help: "Run the Tandem peers' probe and sink tasks on their connections' event loops (EventLoopTaskExecutor) instead of the Swift concurrency pool.")
     var tasksOnLoops = false
 
@@ -50,7 +57,7 @@ struct DataChannelBenchmark: AsyncParsableCommand {
     mutating func run() async throws {
         if engineOnly {
             var configuration = PeerConfiguration()
-            if let maxCongestionWindow { configuration.sctp.maxCongestionWindow = maxCongestionWindow }
+            configure(&configuration.sctp)
             let report = try DataChannelEngineBench.run(megabytes: megabytes, batch: batch, configuration: configuration)
             DataChannelEngineBench.printReport(report, batch: batch)
             return
@@ -111,7 +118,7 @@ struct DataChannelBenchmark: AsyncParsableCommand {
         let drops = Self.receiveBufferErrors().flatMap { after in dropsBefore.map { after - $0 } }
         let sctp = try await bulk.sctpStatistics()
         let notes = sctp.map { "source SCTP: \($0.dataChunksSent) DATA chunks, \($0.fastRetransmissions) fast and \($0.timeoutRetransmissions) "
-            + "T3 retransmissions, cwnd \($0.congestionWindow / 1024) KiB, srtt \($0.srtt.map { format($0.milliseconds, decimals: 3) } ?? "-") ms" }
+            + "T3 retransmissions, cwnd \($0.congestionWindow / 1024) KiB, in-flight limit \($0.inFlightLimit.map { "\($0 / 1024) KiB" } ?? "none"), srtt \($0.srtt.map { format($0.milliseconds, decimals: 3) } ?? "-") ms" }
             .map { $0 + "; UDP RcvbufErrors +\(drops.map(String.init) ?? "?")" }
         await source.close()
         await sink.close()
@@ -178,8 +185,14 @@ struct DataChannelBenchmark: AsyncParsableCommand {
     private var loopbackOptions: PeerConnection.Options {
         var options = PeerConnection.Options()
         options.interfaces = .loopback
-        if let maxCongestionWindow { options.peer.sctp.maxCongestionWindow = maxCongestionWindow }
+        configure(&options.peer.sctp)
         return options
+    }
+
+    private func configure(_ sctp: inout SCTPConfiguration) {
+        if let maxCongestionWindow { sctp.maxCongestionWindow = maxCongestionWindow }
+        if let inFlightMinimum { sctp.inFlightLimit?.minimum = inFlightMinimum }
+        if noInFlightLimit { sctp.inFlightLimit = nil }
     }
 
     /// Re-runs this command inside a fresh network namespace with only `lo`, then removes it.
@@ -193,6 +206,8 @@ struct DataChannelBenchmark: AsyncParsableCommand {
         if noAiortc { arguments.append("--no-aiortc") }
         if tasksOnLoops { arguments.append("--tasks-on-loops") }
         if let maxCongestionWindow { arguments += ["--max-congestion-window", String(maxCongestionWindow)] }
+        if let inFlightMinimum { arguments += ["--in-flight-minimum", String(inFlightMinimum)] }
+        if noInFlightLimit { arguments.append("--no-in-flight-limit") }
         if let python { arguments += ["--python", python] }
         try ReferencePeers.runChecked(arguments, inheritOutput: true)
     }
