@@ -139,10 +139,14 @@ extension SCTPAssociation {
             guard room >= min(maxPayload, 256) else { return }
             guard let fragment = sendQueue.nextFragment(maxPayload: min(room, maxPayload), firstTSN: nextTSN,
                                                         now: now, expired: &expired) else { return }
+            // RFC 7053 §4.1: the last chunk before the queue runs dry asks for its SACK at once. The
+            // receiver would otherwise hold it for the delayed-ack timeout (§6.2, 200 ms), as long as
+            // the minimum RTO, and T3-rtx would retransmit a chunk that arrived.
             let chunk = SCTPDataChunk(tsn: nextTSN, streamID: fragment.stream, ssn: fragment.ssn, ppid: fragment.ppid,
                                       unordered: fragment.unordered, beginning: fragment.beginning,
-                                      ending: fragment.ending, payload: fragment.payload, interleaved: interleaving,
-                                      messageID: fragment.messageID, fragmentSequence: fragment.fragmentSequence)
+                                      ending: fragment.ending, immediate: !sendQueue.hasQueuedData, payload: fragment.payload,
+                                      interleaved: interleaving, messageID: fragment.messageID,
+                                      fragmentSequence: fragment.fragmentSequence)
             nextTSN &+= 1
             SCTPChunk.data(chunk).encode(into: &writer)
             let sent = SCTPSentChunk(data: chunk, sentAt: now, deliveredAtSend: path.delivered, expiry: fragment.expiry,

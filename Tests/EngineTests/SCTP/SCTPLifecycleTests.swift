@@ -299,6 +299,22 @@ import TandemBase
         #expect(try #require(limited.probe) < .milliseconds(300))
     }
 
+    /// A lone message is one packet: without the I bit (RFC 7053) the receiver would hold its SACK for
+    /// the delayed-ack timeout, as long as the minimum RTO, and T3-rtx would fire for a chunk that arrived.
+    @Test func aLoneMessageIsAcknowledgedWithinARoundTrip() throws {
+        let pipe = SCTPTestPipe(impairments: .init(delay: .milliseconds(5)))
+        pipe.connect()
+        pipe.advance(.seconds(1))
+        for _ in 0..<3 {
+            let sent = pipe.now
+            try pipe.a.send([1, 2, 3], stream: 0, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+            #expect(pipe.run(until: { pipe.a.statistics.outstandingBytes == 0 }, limit: .seconds(1)))
+            #expect(pipe.now - sent < .milliseconds(20))
+            pipe.advance(.milliseconds(500))
+        }
+        #expect(pipe.a.statistics.t3Expirations == 0)
+    }
+
     @Test func smallReceiveWindowStillDeliversEverything() throws {
         let pipe = SCTPTestPipe(impairments: .init(delay: .milliseconds(2), jitter: .milliseconds(2), loss: 0.05), seed: 81) {
             $0.receiveWindow = 24_000
