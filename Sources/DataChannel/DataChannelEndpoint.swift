@@ -134,12 +134,16 @@ public final class DataChannelEndpoint {
 
     // MARK: Input and output (driven by the Peer)
 
+    /// One received SCTP packet. Its events are ready at once; what the association sends in reply
+    /// (a SACK, DATA the SACK let through) may wait until the owner has handed in every packet that
+    /// arrived together: `hasUnpolledTransmit` says whether `pollTransmit` has something to look at.
     public func handlePacket(_ packet: [UInt8], at now: Instant) {
         guard let association else {
             counters.packetsBeforeStart += 1
             return
         }
         association.handlePacket(packet, at: now)
+        hasUnpolledTransmit = true
         drainAssociation(at: now)
     }
 
@@ -148,7 +152,16 @@ public final class DataChannelEndpoint {
         drainAssociation(at: now)
     }
 
-    public func pollTransmit() -> [UInt8]? { association?.pollTransmit() }
+    /// A packet was received since `pollTransmit` last returned nil.
+    public private(set) var hasUnpolledTransmit = false
+
+    public func pollTransmit() -> [UInt8]? {
+        guard let packet = association?.pollTransmit() else {
+            hasUnpolledTransmit = false
+            return nil
+        }
+        return packet
+    }
     public func pollTimeout() -> Instant? { association?.pollTimeout() }
 
     public func pollEvent() -> DataChannelEvent? {

@@ -57,6 +57,22 @@ extension Peer {
         drainDataChannels()
     }
 
+    /// An SCTP packet out of a DTLS record (RFC 8261 §5). The messages it completes surface now; the
+    /// SACK it calls for is built by `pollOutput`, once the owner has handed in the whole batch of
+    /// datagrams that arrived together. RFC 9260 §6.2 asks for a SACK for at least every second packet,
+    /// but nothing leaves before the batch ends, so SACKs built per packet would all go out together,
+    /// each superseding the one before: the single SACK at the end acknowledges the same TSNs at the
+    /// same moment (Linux TCP's receive offload sends one ACK per coalesced batch the same way).
+    func receiveSCTP(_ packet: [UInt8], at now: Instant) {
+        dataChannels.handlePacket(packet, at: now)
+        while let event = dataChannels.pollEvent() { emit(.dataChannel(event)) }
+    }
+
+    /// Sends what SCTP has to send after `receiveSCTP`; called when the owner polls the output.
+    func flushDataChannels() {
+        if dataChannels.hasUnpolledTransmit { drainDataChannels() }
+    }
+
     /// Sends what SCTP produced, each packet in its own DTLS record, and surfaces channel events.
     func drainDataChannels() {
         if let dtls, dtlsState == .connected {

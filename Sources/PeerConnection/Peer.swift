@@ -341,6 +341,7 @@ public final class Peer {
     // MARK: Output
 
     public func pollOutput() -> PeerOutput? {
+        if outputIndex == outputs.count { flushDataChannels() }
         guard outputIndex < outputs.count else {
             if !outputs.isEmpty { outputs.removeAll(keepingCapacity: true); outputIndex = 0 }
             return nil
@@ -414,8 +415,7 @@ public final class Peer {
                 }
             case let .applicationData(packet):
                 // RFC 8261 §5: each DTLS record carries one SCTP packet.
-                dataChannels.handlePacket(packet, at: now)
-                drainDataChannels()
+                receiveSCTP(packet, at: now)
             case .closed:
                 dtlsState = .closed
             case let .failed(error):

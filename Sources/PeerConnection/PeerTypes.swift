@@ -39,15 +39,15 @@ public struct PeerConfiguration: Sendable {
     /// The SCTP association under data channels; `maxMessageSize` is announced as `a=max-message-size`.
     /// Two defaults differ from plain SCTP, both for input and chat that must not queue behind a bulk
     /// transfer on another channel: I-DATA is offered (RFC 8260: fragments of different streams
-    /// interleave; used only when the peer offers it too, which browsers and aiortc do not yet), and at
-    /// most 256 KiB is in flight, since everything in flight is queued ahead of a new message. The cap
-    /// bounds one association's bulk throughput to 256 KiB per round trip (about 5 MB/s at 50 ms).
-    /// Retransmission timers back off to at most 3 s, so chat and input recover within seconds of a lossy
-    /// spell rather than after a minute.
+    /// interleave; used only when the peer offers it too, which browsers and aiortc do not yet), and
+    /// what is in flight stays near what the path holds without a queue (twice the measured
+    /// bandwidth-delay product, at least 64 KiB), since everything in flight is queued ahead of a new
+    /// message. Retransmission timers back off to at most 3 s, so chat and input recover within seconds
+    /// of a lossy spell rather than after a minute.
     public var sctp: SCTPConfiguration = {
         var sctp = SCTPConfiguration()
         sctp.enableMessageInterleaving = true
-        sctp.maxCongestionWindow = 256 * 1024
+        sctp.inFlightLimit = InFlightLimit()
         sctp.maxTimerBackoff = .seconds(3)
         return sctp
     }()

@@ -15,12 +15,18 @@ extension SCTPAssociation {
         var cumulativeBytes = 0
         var newlyAcked = false
         var rttSample: Duration?
+        /// The last sent of the chunks sent once that this SACK acknowledges (for the delivery rate).
+        var rateSample: (deliveredAtSend: Int, sentAt: Instant)?
         while let first = outstanding.first, tsnLessOrEqual(first.data.tsn, cumulative) {
             outstanding.popFirst()
             if first.state != .acked && first.state != .abandoned {
                 cumulativeBytes += first.size
+                path.acknowledged(bytes: first.size)
                 // §6.3.1 C5 (Karn): only chunks sent once and not yet given up as lost.
-                if first.transmissions == 1 && first.state == .inFlight { rttSample = now - first.sentAt }
+                if first.transmissions == 1 && first.state == .inFlight {
+                    rttSample = now - first.sentAt
+                    if rateSample.map({ $0.sentAt <= first.sentAt }) ?? true { rateSample = (first.deliveredAtSend, first.sentAt) }
+                }
             }
             acknowledge(first)
         }
@@ -50,7 +56,11 @@ extension SCTPAssociation {
                 }
                 let chunk = outstanding[offset - 1]
                 if chunk.state == .inFlight || chunk.state == .needsRetransmit {
-                    if chunk.transmissions == 1 && chunk.state == .inFlight { rttSample = now - chunk.sentAt }
+                    path.acknowledged(bytes: chunk.size)
+                    if chunk.transmissions == 1 && chunk.state == .inFlight {
+                        rttSample = now - chunk.sentAt
+                        if rateSample.map({ $0.sentAt <= chunk.sentAt }) ?? true { rateSample = (chunk.deliveredAtSend, chunk.sentAt) }
+                    }
                     acknowledge(chunk)
                     outstanding[offset - 1].state = .acked
                     highestNewlyAckedOffset = offset
@@ -60,7 +70,14 @@ extension SCTPAssociation {
             }
         }
         previousGapBlocks = blocks.map { (cumulative &+ UInt32($0.lowerBound), cumulative &+ UInt32($0.upperBound)) }
-        if let sample = rttSample { measuredRoundTrip(sample) }
+        if let sample = rttSample {
+            measuredRoundTrip(sample)
+            path.measured(roundTrip: sample, at: now)
+        }
+        if let sample = rateSample { path.sample(deliveredAtSend: sample.deliveredAtSend, sentAt: sample.sentAt, at: now) }
+        if let limit = configuration.inFlightLimit, let product = path.bandwidthDelayProduct {
+            inFlightCeiling = max(limit.minimum, Int(limit.gain * Double(product)))
+        }
         if newlyAcked { errorCount = 0 }
 
         // §7.2.4: a miss indication for each chunk still in flight below the highest newly acked TSN;

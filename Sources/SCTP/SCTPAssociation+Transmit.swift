@@ -10,8 +10,9 @@ extension SCTPAssociation {
         startReconfigRequestIfReady()
         progressShutdown()
         let mtu = configuration.mtu
-        var writer = SCTPPacket.startPacket(sourcePort: configuration.localPort, destinationPort: configuration.remotePort,
-                                            verificationTag: peerTag, capacity: mtu)
+        var writer = SCTPPacketWriter(reusing: &transmitBuffer, capacity: mtu)
+        SCTPPacket.writeHeader(sourcePort: configuration.localPort, destinationPort: configuration.remotePort,
+                               verificationTag: peerTag, into: &writer)
         var index = 0
         while index < controlChunks.count {
             let before = writer.count
@@ -42,8 +43,15 @@ extension SCTPAssociation {
         }
         // Abandoning a chunk instead of retransmitting it may have just made a FORWARD TSN due.
         writeForwardTSN(into: &writer)
-        guard writer.count > SCTPPacket.headerSize else { return nil }
-        return counted(SCTPPacket.finish(&writer))
+        guard writer.count > SCTPPacket.headerSize else {
+            transmitBuffer = writer.take()
+            return nil
+        }
+        let packet = SCTPPacket.finish(&writer)
+        // Kept for the next packet: once the caller has passed this one on (DTLS copies it into a
+        // record) and let go of it, its buffer is written again instead of a new one allocated.
+        transmitBuffer = packet
+        return counted(packet)
     }
 
     /// The pending FORWARD TSN, if it fits this packet (or the packet is still empty).
@@ -65,11 +73,14 @@ extension SCTPAssociation {
         return packet
     }
 
+    /// The bytes that may be in flight: cwnd (§7.2), within the measured path's limit if one is set.
+    var sendWindow: Int { min(congestionWindow, inFlightCeiling) }
+
     /// Whether DATA could go out now (used to bundle a delayed SACK with it).
     var canSendData: Bool {
         guard state.sendsNewData else { return false }
-        if retransmitCount > 0 && (fastRetransmitBurst || flightSize < congestionWindow) { return true }
-        return sendQueue.hasQueuedData && flightSize < congestionWindow && (peerReceiveWindow > 0 || flightSize == 0)
+        if retransmitCount > 0 && (fastRetransmitBurst || flightSize < sendWindow) { return true }
+        return sendQueue.hasQueuedData && flightSize < sendWindow && (peerReceiveWindow > 0 || flightSize == 0)
     }
 
     /// Chunks marked for retransmission, oldest first (§6.3.3 E3, §7.2.4).
@@ -86,7 +97,7 @@ extension SCTPAssociation {
                 abandonMessage(at: index)
                 continue
             }
-            guard fastRetransmitBurst || flightSize < congestionWindow else { break }
+            guard fastRetransmitBurst || flightSize < sendWindow else { break }
             var chunk = outstanding[index]
             guard writer.count + chunk.size <= mtu else { break }
             retransmitQueue.popFirst()
@@ -101,6 +112,7 @@ extension SCTPAssociation {
             chunk.transmissions += 1
             chunk.missIndications = 0
             chunk.sentAt = now
+            chunk.deliveredAtSend = path.delivered
             outstanding[index] = chunk
             retransmitCount -= 1
             flightSize += chunk.size
@@ -121,19 +133,23 @@ extension SCTPAssociation {
                 releaseBuffered(bytes, stream: stream)
             }
         }
-        while flightSize < congestionWindow, peerReceiveWindow > 0 || flightSize == 0 {
+        while flightSize < sendWindow, peerReceiveWindow > 0 || flightSize == 0 {
             let room = (mtu - writer.count - headerSize) & ~3
             // Not worth a sliver: the next packet takes a full fragment.
             guard room >= min(maxPayload, 256) else { return }
             guard let fragment = sendQueue.nextFragment(maxPayload: min(room, maxPayload), firstTSN: nextTSN,
                                                         now: now, expired: &expired) else { return }
+            // RFC 7053 §4.1: the last chunk before the queue runs dry asks for its SACK at once. The
+            // receiver would otherwise hold it for the delayed-ack timeout (§6.2, 200 ms), as long as
+            // the minimum RTO, and T3-rtx would retransmit a chunk that arrived.
             let chunk = SCTPDataChunk(tsn: nextTSN, streamID: fragment.stream, ssn: fragment.ssn, ppid: fragment.ppid,
                                       unordered: fragment.unordered, beginning: fragment.beginning,
-                                      ending: fragment.ending, payload: fragment.payload, interleaved: interleaving,
-                                      messageID: fragment.messageID, fragmentSequence: fragment.fragmentSequence)
+                                      ending: fragment.ending, immediate: !sendQueue.hasQueuedData, payload: fragment.payload,
+                                      interleaved: interleaving, messageID: fragment.messageID,
+                                      fragmentSequence: fragment.fragmentSequence)
             nextTSN &+= 1
             SCTPChunk.data(chunk).encode(into: &writer)
-            let sent = SCTPSentChunk(data: chunk, sentAt: now, expiry: fragment.expiry,
+            let sent = SCTPSentChunk(data: chunk, sentAt: now, deliveredAtSend: path.delivered, expiry: fragment.expiry,
                                      maxRetransmits: fragment.maxRetransmits, messageFirstTSN: fragment.messageFirstTSN)
             outstanding.append(sent)
             flightSize += sent.size

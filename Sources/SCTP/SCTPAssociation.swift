@@ -31,6 +31,8 @@ public final class SCTPAssociation {
     /// Control chunks for the next packet to the peer, in order.
     var controlChunks: [SCTPChunk] = []
     var events = RingBuffer<SCTPEvent>()
+    /// The buffer of the last packet from `pollTransmit`, reused for the next one.
+    var transmitBuffer: [UInt8] = []
 
     // The peer, as learnt from its INIT or INIT ACK.
     var peerTag: UInt32 = 0
@@ -62,6 +64,9 @@ public final class SCTPAssociation {
     /// Chunks just marked by fast retransmit go out in one packet regardless of cwnd (§7.2.4).
     var fastRetransmitBurst = false
     var congestionWindow: Int
+    /// What `configuration.inFlightLimit` allows in flight now (Int.max without it or before a measurement).
+    var inFlightCeiling = Int.max
+    var path = SCTPPathEstimate()
     var slowStartThreshold: Int
     var partialBytesAcked = 0
     var fastRecoveryExitPoint: UInt32?
@@ -147,6 +152,7 @@ public final class SCTPAssociation {
         snapshot.congestionWindow = congestionWindow
         snapshot.slowStartThreshold = slowStartThreshold
         snapshot.outstandingBytes = flightSize
+        snapshot.inFlightLimit = inFlightCeiling == .max ? nil : inFlightCeiling
         snapshot.peerReceiveWindow = peerReceiveWindow
         snapshot.rto = rto
         snapshot.srtt = srtt

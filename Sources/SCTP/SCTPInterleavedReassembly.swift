@@ -12,16 +12,39 @@ struct SCTPInterleavedReassembly {
         var messageID: UInt32
     }
 
+    /// A message being reassembled. Fragments usually arrive in FSN order: each one is appended to
+    /// `payload` at once, so its packet is released and the message is copied only once. One that
+    /// arrives early waits in `ahead` until the fragments before it are in.
     private struct PartialMessage {
-        var fragments: [UInt32: ArraySlice<UInt8>] = [:]
+        /// Fragments 0..<nextFragment, joined.
+        var payload: [UInt8] = []
+        var nextFragment: UInt32 = 0
+        var ahead: [UInt32: ArraySlice<UInt8>] = [:]
         var ppid: UInt32 = 0
         var lastFragment: UInt32?
-        var hasFirst = false
         var bytes = 0
 
-        var isComplete: Bool {
-            guard hasFirst, let last = lastFragment else { return false }
-            return Int(last) + 1 == fragments.count
+        var isComplete: Bool { lastFragment.map { nextFragment == $0 &+ 1 } ?? false }
+
+        /// Adds one fragment; nil if it was already there, else the message's bytes so far and whether
+        /// it is now complete.
+        mutating func add(_ chunk: SCTPDataChunk) -> (bytes: Int, isComplete: Bool)? {
+            let sequence = chunk.fragmentSequence
+            guard sequence >= nextFragment, ahead[sequence] == nil else { return nil }
+            if sequence == nextFragment {
+                payload.append(contentsOf: chunk.payload)
+                nextFragment &+= 1
+                while let next = ahead.removeValue(forKey: nextFragment) {
+                    payload.append(contentsOf: next)
+                    nextFragment &+= 1
+                }
+            } else {
+                ahead[sequence] = chunk.payload
+            }
+            bytes += chunk.payload.count
+            if chunk.beginning { ppid = chunk.ppid }
+            if chunk.ending { lastFragment = sequence }
+            return (bytes, isComplete)
         }
     }
 
@@ -44,29 +67,13 @@ struct SCTPInterleavedReassembly {
             complete(Message(stream: chunk.streamID, ppid: chunk.ppid, payload: Array(chunk.payload)), key: key, delivering: &out)
             return
         }
-        var message = partial[key, default: PartialMessage()]
-        guard message.fragments[chunk.fragmentSequence] == nil else { return }
-        message.fragments[chunk.fragmentSequence] = chunk.payload
-        message.bytes += chunk.payload.count
+        // Mutated in place in the dictionary: a copy out and back would copy the message each time.
+        guard let (bytes, isComplete) = partial[key, default: PartialMessage()].add(chunk) else { return }
         bufferedBytes += chunk.payload.count
-        if chunk.beginning {
-            message.hasFirst = true
-            message.ppid = chunk.ppid
-        }
-        if chunk.ending { message.lastFragment = chunk.fragmentSequence }
-        guard message.bytes <= maxMessageSize else { throw .messageTooLarge(stream: chunk.streamID, size: message.bytes) }
-        guard message.isComplete, let last = message.lastFragment else {
-            partial[key] = message
-            return
-        }
-        partial[key] = nil
+        guard bytes <= maxMessageSize else { throw .messageTooLarge(stream: chunk.streamID, size: bytes) }
+        guard isComplete, let message = partial.removeValue(forKey: key) else { return }
         bufferedBytes -= message.bytes
-        var payload: [UInt8] = []
-        payload.reserveCapacity(message.bytes)
-        for sequence in 0...last {
-            if let bytes = message.fragments[sequence] { payload.append(contentsOf: bytes) }
-        }
-        complete(Message(stream: chunk.streamID, ppid: message.ppid, payload: payload), key: key, delivering: &out)
+        complete(Message(stream: chunk.streamID, ppid: message.ppid, payload: message.payload), key: key, delivering: &out)
     }
 
     private mutating func complete(_ message: Message, key: Key, delivering out: inout [Message]) {

@@ -54,11 +54,16 @@ struct SCTPPacket: Equatable, Sendable {
 
     static func startPacket(sourcePort: UInt16, destinationPort: UInt16, verificationTag: UInt32, capacity: Int) -> SCTPPacketWriter {
         var writer = SCTPPacketWriter(capacity: capacity)
+        writeHeader(sourcePort: sourcePort, destinationPort: destinationPort, verificationTag: verificationTag, into: &writer)
+        return writer
+    }
+
+    /// The common header with a zero checksum, for `finish` to fill in.
+    static func writeHeader(sourcePort: UInt16, destinationPort: UInt16, verificationTag: UInt32, into writer: inout SCTPPacketWriter) {
         writer.write(sourcePort)
         writer.write(destinationPort)
         writer.write(verificationTag)
         writer.write(UInt32(0))
-        return writer
     }
 
     /// Fills in the checksum, least significant byte first as RFC 9260 Appendix B transmits it.

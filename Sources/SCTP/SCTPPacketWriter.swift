@@ -8,6 +8,15 @@ struct SCTPPacketWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Writes into `storage`'s buffer, taken out of it: a packet buffer handed out before and already
+    /// released by its receiver is reused instead of allocating a new one.
+    init(reusing storage: inout [UInt8], capacity: Int) {
+        bytes = []
+        swap(&bytes, &storage)
+        bytes.removeAll(keepingCapacity: true)
+        bytes.reserveCapacity(capacity)
+    }
+
     var count: Int { bytes.count }
 
     @inline(__always) mutating func write(_ value: UInt8) { bytes.append(value) }

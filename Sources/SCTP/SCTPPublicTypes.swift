@@ -27,10 +27,14 @@ public struct SCTPConfiguration: Sendable {
     public var maxRetransmitsBeforeAbort: Int = 10
     /// HB.interval (RFC 9260 §8.3): an idle association sends a HEARTBEAT this long after its last one.
     public var heartbeatInterval: Duration = .seconds(30)
-    /// Upper bound on the congestion window, or nil for none (the peer's window still applies).
-    /// Everything in flight is queued ahead of a new message on the path, so on a fast, short path
-    /// a bound of a few hundred KiB keeps small messages quick while a bulk transfer runs.
+    /// Upper bound on the congestion window, or nil for none (the peer's window still applies). A fixed
+    /// bound also bounds throughput to itself per round trip; `inFlightLimit` adapts to the path.
     public var maxCongestionWindow: Int?
+    /// A bound on bytes in flight from the measured path, or nil for none (`cwnd` and
+    /// `maxCongestionWindow` still apply). Loss-based congestion control (RFC 9260 §7) fills whatever
+    /// queue the path has before it backs off, and a message sent during a bulk transfer waits behind
+    /// everything in flight; this keeps the flight near what the path holds without a queue.
+    public var inFlightLimit: InFlightLimit?
     /// Offer I-DATA (RFC 8260): if the peer offers it too, fragments of messages on different streams
     /// interleave, so a small message need not wait for a large one to be cut up. Off by default:
     /// Chromium does not offer it and aiortc does not know it; it serves endpoints of this stack.
@@ -39,6 +43,21 @@ public struct SCTPConfiguration: Sendable {
     public var cookieLifetime: Duration = .seconds(60)
 
     public init() {}
+}
+
+/// At most `gain` times the bandwidth-delay product (the highest delivery rate of the last rounds times
+/// the lowest RTT seen lately), and never less than `minimum` bytes, which covers what the receiver takes
+/// in one batch of reads. With a gain of 2 the queue holds about one lowest RTT worth of data; the flight
+/// can still double every round trip, as in slow start, while the path has room. RFC 9260 §7.2 lets a
+/// sender be more conservative than §7 allows: this only ever sends less than cwnd would.
+public struct InFlightLimit: Sendable, Equatable {
+    public var gain: Double
+    public var minimum: Int
+
+    public init(gain: Double = 2, minimum: Int = 64 * 1024) {
+        self.gain = gain
+        self.minimum = minimum
+    }
 }
 
 public enum SCTPReliability: Sendable, Equatable {
@@ -111,6 +130,8 @@ public struct SCTPStatistics: Sendable, Equatable {
     public var congestionWindow = 0
     public var slowStartThreshold = 0
     public var outstandingBytes = 0
+    /// The bound `SCTPConfiguration.inFlightLimit` sets now; nil without one or before it is measured.
+    public var inFlightLimit: Int?
     public var peerReceiveWindow = 0
     public var rto: Duration = .zero
     /// Smoothed round-trip time; nil before the first measurement.

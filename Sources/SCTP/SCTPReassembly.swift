@@ -25,22 +25,49 @@ struct SCTPReassembly {
         var payload: ArraySlice<UInt8>
     }
 
+    /// An ordered message being reassembled. Its fragments carry consecutive TSNs from its B to its E
+    /// fragment (§6.9) and usually arrive in that order: each one is appended to `payload` at once, so
+    /// its packet is released and the message is copied only once. One that arrives early waits in
+    /// `ahead` until the fragments before it are in.
     private struct PartialMessage {
-        var fragments: [UInt32: Fragment] = [:]
-        var beginTSN: UInt32?
+        /// The fragments from the B fragment up to `nextTSN`, joined.
+        var payload: [UInt8] = []
+        /// The TSN that extends `payload`; nil until the B fragment is in.
+        var nextTSN: UInt32?
+        var ahead: [UInt32: ArraySlice<UInt8>] = [:]
+        var ppid: UInt32 = 0
         var endTSN: UInt32?
         var bytes = 0
 
-        mutating func add(_ fragment: Fragment) {
-            fragments[fragment.tsn] = fragment
+        var isComplete: Bool { nextTSN != nil && nextTSN == endTSN.map { $0 &+ 1 } }
+
+        /// Adds one fragment; nil if it was already there, else the message's bytes so far and whether
+        /// it is now complete.
+        mutating func add(_ fragment: Fragment) -> (bytes: Int, isComplete: Bool)? {
+            let tsn = fragment.tsn
+            if let next = nextTSN, tsnLess(tsn, next) { return nil }
+            guard ahead[tsn] == nil else { return nil }
+            if fragment.beginning, nextTSN == nil {
+                ppid = fragment.ppid
+                append(fragment.payload, tsn: tsn)
+            } else if tsn == nextTSN {
+                append(fragment.payload, tsn: tsn)
+            } else {
+                ahead[tsn] = fragment.payload
+            }
             bytes += fragment.payload.count
-            if fragment.beginning { beginTSN = fragment.tsn }
-            if fragment.ending { endTSN = fragment.tsn }
+            if fragment.ending { endTSN = tsn }
+            return (bytes, isComplete)
         }
 
-        var isComplete: Bool {
-            guard let begin = beginTSN, let end = endTSN else { return false }
-            return Int(end &- begin) + 1 == fragments.count
+        private mutating func append(_ piece: ArraySlice<UInt8>, tsn: UInt32) {
+            payload.append(contentsOf: piece)
+            var next = tsn &+ 1
+            while let waiting = ahead.removeValue(forKey: next) {
+                payload.append(contentsOf: waiting)
+                next &+= 1
+            }
+            nextTSN = next
         }
     }
 
@@ -106,13 +133,15 @@ struct SCTPReassembly {
             bufferedBytes -= fragment.payload.count
             return
         }
-        stream.partial[ssn, default: PartialMessage()].add(fragment)
-        guard let partial = stream.partial[ssn] else { return }
-        guard partial.bytes <= maxMessageSize else { throw .messageTooLarge(stream: fragment.stream, size: partial.bytes) }
-        guard partial.isComplete, let begin = partial.beginTSN, let end = partial.endTSN else { return }
-        stream.partial[ssn] = nil
+        // Mutated in place in the dictionary: a copy out and back would copy the message each time.
+        guard let (bytes, isComplete) = stream.partial[ssn, default: PartialMessage()].add(fragment) else {
+            bufferedBytes -= fragment.payload.count
+            return
+        }
+        guard bytes <= maxMessageSize else { throw .messageTooLarge(stream: fragment.stream, size: bytes) }
+        guard isComplete, let partial = stream.partial.removeValue(forKey: ssn) else { return }
         bufferedBytes -= partial.bytes
-        complete(Self.assemble(partial.fragments, from: begin, to: end, bytes: partial.bytes), ssn: ssn, delivering: &out)
+        complete(Message(stream: fragment.stream, ppid: partial.ppid, payload: partial.payload), ssn: ssn, delivering: &out)
     }
 
     /// Delivers an ordered message now if it is the next expected one, else holds it (§6.6).

@@ -15,6 +15,8 @@ struct SCTPSentChunk {
 
     var data: SCTPDataChunk
     var sentAt: Instant
+    /// Bytes the peer had acknowledged when this chunk was last sent (for delivery rate samples).
+    var deliveredAtSend: Int
     var transmissions = 1
     var state = State.inFlight
     var missIndications = 0

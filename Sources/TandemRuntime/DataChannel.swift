@@ -1,6 +1,7 @@
 import DataChannel
 import NIOCore
 import PeerConnection
+import SCTP
 
 /// One data channel of a `PeerConnection` (as W3C `RTCDataChannel`): send strings or bytes, read
 /// messages as an `AsyncStream`, watch its lifecycle, apply back-pressure with `bufferedAmount`.
@@ -47,6 +48,11 @@ public final class DataChannel: Sendable {
     public func setBufferedAmountLowThreshold(_ bytes: Int) async throws {
         let id = id
         try await connection.run { $0.peer.setBufferedAmountLowThreshold(bytes, for: id) }
+    }
+
+    /// The figures of the SCTP association that carries this channel (and the connection's others).
+    public func sctpStatistics() async throws -> SCTPStatistics? {
+        try await connection.run { $0.peer.sctpStatistics }
     }
 
     public func state() async throws -> DataChannelState {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 import TandemBase
@@ -7,15 +10,33 @@ import TandemBase
 ///
 /// Receive and send buffers are raised to a few MiB: the 208 KiB default overflows during bulk
 /// transfers on loopback and every drop costs a retransmission timeout (environment notes).
+///
+/// The kernel's cost per datagram (a system call, routing, headers, and on loopback the receiver's
+/// delivery too) is most of a bulk data-channel transfer's CPU, so on Linux the socket moves datagrams in
+/// bulk: `recvmmsg` reads several per call, and with UDP GRO the kernel hands over runs of equal-sized
+/// datagrams of one flow as one buffer, cut up again here by the segment size it reports. Writes wait
+/// for `flush`, where they are copied into one buffer and a run of equal-sized datagrams to one
+/// destination leaves as one UDP GSO write (`UDP_SEGMENT`), which the kernel cuts into the datagrams.
 public final class UDPSocket: Sendable {
     public static let socketBufferBytes = 4 * 1024 * 1024
+    /// Datagrams (or GRO runs) one `recvmmsg` call reads, and such calls per batch of reads.
+    static let vectorReadCount = 8
+    static let readsPerBatch: UInt = 4
+    /// Room for one read: a GRO run is at most one maximal UDP payload; without GRO a datagram larger
+    /// than the engine's (at most 1200 bytes; other stacks similar) would be truncated.
+    static let readSize = System.supportsUDPReceiveOffload ? 65_536 : 2048
+    /// A GSO write carries at most 64 segments (the kernel's UDP_MAX_SEGMENTS) and one UDP payload.
+    static let maxSegments = 64
+    static let maxSegmentedBytes = 65_000
 
     public let localAddress: TransportAddress
     private let channel: any Channel
+    private let outbox: NIOLoopBoundBox<Outbox>
 
-    private init(localAddress: TransportAddress, channel: any Channel) {
+    private init(localAddress: TransportAddress, channel: any Channel, outbox: NIOLoopBoundBox<Outbox>) {
         self.localAddress = localAddress
         self.channel = channel
+        self.outbox = outbox
     }
 
     /// Binds `address` (port 0 picks a free one) on `eventLoop`.
@@ -25,12 +46,18 @@ public final class UDPSocket: Sendable {
         onDatagram: @escaping @Sendable (_ bytes: [UInt8], _ from: TransportAddress, _ to: TransportAddress) -> Void,
         onReadBatchEnd: @escaping @Sendable () -> Void = {}
     ) async throws -> UDPSocket {
-        let channel = try await DatagramBootstrap(group: eventLoop)
+        var bootstrap = DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(socketBufferBytes))
             .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(socketBufferBytes))
-            .channelOption(.maxMessagesPerRead, value: 64)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048))
+            .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
+            .channelOption(.maxMessagesPerRead, value: readsPerBatch)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: vectorReadCount * readSize))
+        if System.supportsUDPReceiveOffload {
+            bootstrap = bootstrap.channelOption(.datagramReceiveOffload, value: true)
+                .channelOption(.datagramReceiveSegmentSize, value: true)
+        }
+        let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(DatagramInbound(onDatagram: onDatagram, onReadBatchEnd: onReadBatchEnd))
@@ -42,24 +69,96 @@ public final class UDPSocket: Sendable {
             try? await channel.close()
             throw RuntimeError.bindFailed(address.description)
         }
-        let socket = UDPSocket(localAddress: bound, channel: channel)
+        let outbox = NIOLoopBoundBox.makeBoxSendingValue(Outbox(segmentation: System.supportsUDPSegmentationOffload), eventLoop: eventLoop)
+        let socket = UDPSocket(localAddress: bound, channel: channel, outbox: outbox)
         channel.pipeline.handler(type: DatagramInbound.self).whenSuccess { $0.localAddress = bound }
         return socket
     }
 
-    /// Queues one datagram; `flush` sends what is queued (several at once with sendmmsg). Errors
-    /// (unreachable peer, full buffer) are dropped like UDP loss.
+    /// Queues one datagram; `flush` sends what is queued. Errors (unreachable peer, full buffer) are
+    /// dropped like UDP loss. Called on the socket's event loop.
     public func send(_ bytes: [UInt8], to remote: TransportAddress, flush: Bool = true) {
-        guard let destination = try? remote.socketAddress else { return }
-        let buffer = channel.allocator.buffer(bytes: bytes)
-        let envelope = AddressedEnvelope(remoteAddress: destination, data: buffer)
-        if flush { channel.writeAndFlush(envelope, promise: nil) } else { channel.write(envelope, promise: nil) }
+        outbox.value.append(bytes, to: remote)
+        if flush { self.flush() }
     }
 
-    public func flush() { channel.flush() }
+    /// Sends every queued datagram (several per system call with sendmmsg, runs of them with GSO).
+    public func flush() {
+        let outbox = self.outbox
+        outbox.value.write(to: channel) { outbox.value.segmentation = false }
+    }
 
     public func close() async {
         try? await channel.close()
+    }
+}
+
+/// The datagrams queued since the last flush, on the socket's event loop. A class: a failed GSO write
+/// turns `segmentation` off from its promise's callback, which may run inside `write`.
+private final class Outbox {
+    var datagrams: [(bytes: [UInt8], to: SocketAddress)] = []
+    var byteCount = 0
+    /// UDP GSO is used; off where the kernel lacks it or once a segmented write failed.
+    var segmentation: Bool
+    /// The last destination converted (nearly every datagram goes to the same one).
+    var lastDestination: (TransportAddress, SocketAddress)?
+
+    init(segmentation: Bool) { self.segmentation = segmentation }
+
+    func append(_ bytes: [UInt8], to remote: TransportAddress) {
+        let destination: SocketAddress
+        if let (address, converted) = lastDestination, address == remote {
+            destination = converted
+        } else {
+            guard let converted = try? remote.socketAddress else { return }
+            lastDestination = (remote, converted)
+            destination = converted
+        }
+        datagrams.append((bytes, destination))
+        byteCount += bytes.count
+    }
+
+    /// Copies the datagrams into one buffer and writes them as slices of it: one allocation per flush.
+    /// A run of datagrams to one destination, all of the first one's size but the last (which may be
+    /// shorter), is one write with that segment size when GSO is on. `segmentationFailed` runs if the
+    /// kernel refuses such a write (e.g. an interface without checksum offload answers EIO).
+    func write(to channel: any Channel, segmentationFailed: @escaping @Sendable () -> Void) {
+        guard !datagrams.isEmpty else { return }
+        var buffer = channel.allocator.buffer(capacity: byteCount)
+        for datagram in datagrams { buffer.writeBytes(datagram.bytes) }
+        var index = 0
+        var offset = 0
+        while index < datagrams.count {
+            let destination = datagrams[index].to
+            let size = datagrams[index].bytes.count
+            var end = index + 1
+            var length = size
+            if segmentation {
+                while end < datagrams.count, end - index < UDPSocket.maxSegments, datagrams[end].to == destination {
+                    let next = datagrams[end].bytes.count
+                    guard next <= size, length + next <= UDPSocket.maxSegmentedBytes else { break }
+                    length += next
+                    end += 1
+                    if next < size { break }
+                }
+            }
+            let data = buffer.getSlice(at: offset, length: length)!
+            if end - index > 1 {
+                let promise = channel.eventLoop.makePromise(of: Void.self)
+                promise.futureResult.whenFailure { error in
+                    if let error = error as? IOError, error.errnoCode == EIO || error.errnoCode == EINVAL { segmentationFailed() }
+                }
+                let metadata = AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil, segmentSize: size)
+                channel.write(AddressedEnvelope(remoteAddress: destination, data: data, metadata: metadata), promise: promise)
+            } else {
+                channel.write(AddressedEnvelope(remoteAddress: destination, data: data), promise: nil)
+            }
+            offset += length
+            index = end
+        }
+        channel.flush()
+        datagrams.removeAll(keepingCapacity: true)
+        byteCount = 0
     }
 }
 
@@ -69,6 +168,8 @@ private final class DatagramInbound: ChannelInboundHandler {
     let onDatagram: @Sendable ([UInt8], TransportAddress, TransportAddress) -> Void
     let onReadBatchEnd: @Sendable () -> Void
     var localAddress: TransportAddress?
+    /// The last source converted (nearly every datagram comes from the same one).
+    private var lastSource: (SocketAddress, TransportAddress)?
 
     init(onDatagram: @escaping @Sendable ([UInt8], TransportAddress, TransportAddress) -> Void, onReadBatchEnd: @escaping @Sendable () -> Void) {
         self.onDatagram = onDatagram
@@ -77,8 +178,27 @@ private final class DatagramInbound: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard let local = localAddress, let from = TransportAddress(envelope.remoteAddress) else { return }
-        onDatagram(Array(envelope.data.readableBytesView), from, local)
+        guard let local = localAddress, let from = source(envelope.remoteAddress) else { return }
+        // A GRO run: datagrams of `segment` bytes back to back, the last one possibly shorter.
+        guard let segment = envelope.metadata?.segmentSize, segment > 0, envelope.data.readableBytes > segment else {
+            onDatagram(Array(envelope.data.readableBytesView), from, local)
+            return
+        }
+        envelope.data.withUnsafeReadableBytes { bytes in
+            var start = 0
+            while start < bytes.count {
+                let end = min(start + segment, bytes.count)
+                onDatagram(Array(bytes[start..<end]), from, local)
+                start = end
+            }
+        }
+    }
+
+    private func source(_ address: SocketAddress) -> TransportAddress? {
+        if let (known, converted) = lastSource, known == address { return converted }
+        guard let converted = TransportAddress(address) else { return nil }
+        lastSource = (address, converted)
+        return converted
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -36,6 +36,11 @@ enum DataChannelBench {
         var bulkBytes: Int
         /// One-way latency (RTT / 2) of each 100-byte probe, in ms.
         var latencies: [Double]
+        /// CPU time of this process per megabyte received, when both peers run in it (ms/MB): unlike
+        /// the rate, it hardly moves with what else the machine runs.
+        var cpuMillisecondsPerMegabyte: Double?
+        /// What the source's SCTP association and the kernel report about the run, when known.
+        var notes: String?
     }
 }
 

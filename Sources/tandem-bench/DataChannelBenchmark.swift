@@ -5,6 +5,7 @@ import HTTPLite
 import NIOCore
 import NIOPosix
 import PeerConnection
+import SCTP
 import SDP
 import TandemRuntime
 
@@ -32,13 +33,35 @@ struct DataChannelBenchmark: AsyncParsableCommand {
     @Option(help: "Cap on SCTP's congestion window in bytes for the Tandem peers (default: the engine's).")
     var maxCongestionWindow: Int?
 
+    @Option(help: "Least bytes in flight the Tandem peers' path-based limit allows (default: the engine's).")
+    var inFlightMinimum: Int?
+
+    @Flag(help: "No path-based limit on bytes in flight for the Tandem peers (cwnd and --max-congestion-window only).")
+    var noInFlightLimit = false
+
     @Flag(help: "Run the Tandem peers' probe and sink tasks on their connections' event loops (EventLoopTaskExecutor) instead of the Swift concurrency pool.")
     var tasksOnLoops = false
+
+    @Flag(help: "Only the bulk transfer between two sans-IO Peers on this thread: engine CPU and datagrams, no sockets.")
+    var engineOnly = false
+
+    @Option(help: "Megabytes to transfer with --engine-only.")
+    var megabytes = 200
+
+    @Option(help: "Datagrams delivered to a Peer before its output is drained, with --engine-only.")
+    var batch = 64
 
     @Flag(help: .hidden)
     var insideNamespace = false
 
     mutating func run() async throws {
+        if engineOnly {
+            var configuration = PeerConfiguration()
+            configure(&configuration.sctp)
+            let report = try DataChannelEngineBench.run(megabytes: megabytes, batch: batch, configuration: configuration)
+            DataChannelEngineBench.printReport(report, batch: batch)
+            return
+        }
         // Chromium gathers candidates on every interface; in a namespace of our own only loopback exists.
         if !noChromium && !insideNamespace {
             guard getuid() == 0 else { throw ValidationError("the Chromium pair needs root (ip netns); pass --no-chromium otherwise") }
@@ -63,8 +86,9 @@ struct DataChannelBenchmark: AsyncParsableCommand {
             let latency = result.latencies.isEmpty ? nil : Summary(result.latencies)
             print("\(result.peer.padding(toLength: 26, withPad: " ", startingAt: 0)) \(pad(format(result.megabytesPerSecond, decimals: 1), 7))"
                   + "   \(pad(latency.map { format($0.median, decimals: 3) } ?? "-", 14)) \(pad(latency.map { format($0.percentile(99), decimals: 3) } ?? "-", 7))"
-                  + "   n=\(result.latencies.count)")
+                  + "   n=\(result.latencies.count)" + (result.cpuMillisecondsPerMegabyte.map { "   CPU \(format($0, decimals: 2)) ms/MB" } ?? ""))
         }
+        for result in results { if let notes = result.notes { print("\(result.peer): \(notes)") } }
     }
 
     /// Both Swift peers in this process, each on its own event loop (its own thread), as two processes would be.
@@ -86,13 +110,38 @@ struct DataChannelBenchmark: AsyncParsableCommand {
         try await sink.gatheringComplete()
         guard let answer = try await sink.localDescription() else { throw BenchFailure("no answer") }
         try await source.setRemoteDescription(answer)
+        let cpuBefore = processCPUSeconds()
+        let dropsBefore = Self.receiveBufferErrors()
         let (report, latencies) = try await DataChannelBenchSource.measure(bulk: bulk, latency: latency, control: control, seconds: seconds,
                                                                            executor: sourceExecutor)
+        let cpu = processCPUSeconds() - cpuBefore
+        let drops = Self.receiveBufferErrors().flatMap { after in dropsBefore.map { after - $0 } }
+        let sctp = try await bulk.sctpStatistics()
+        let notes = sctp.map { "source SCTP: \($0.dataChunksSent) DATA chunks, \($0.fastRetransmissions) fast and \($0.timeoutRetransmissions) "
+            + "T3 retransmissions, cwnd \($0.congestionWindow / 1024) KiB, in-flight limit \($0.inFlightLimit.map { "\($0 / 1024) KiB" } ?? "none"), srtt \($0.srtt.map { format($0.milliseconds, decimals: 3) } ?? "-") ms" }
+            .map { $0 + "; UDP RcvbufErrors +\(drops.map(String.init) ?? "?")" }
         await source.close()
         await sink.close()
         sinkTask.cancel()
         return DataChannelBench.Result(peer: "tandem → tandem", megabytesPerSecond: Double(report.bulkBytes) / report.bulkSeconds / 1e6,
-                                       bulkBytes: report.bulkBytes, latencies: latencies)
+                                       bulkBytes: report.bulkBytes, latencies: latencies,
+                                       cpuMillisecondsPerMegabyte: cpu * 1000 / (Double(report.bulkBytes) / 1e6), notes: notes)
+    }
+
+    /// The kernel's count of UDP datagrams dropped because a socket's receive buffer was full
+    /// (`RcvbufErrors` in /proc/net/snmp), for this network namespace.
+    private static func receiveBufferErrors() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/net/snmp", encoding: .utf8) else { return nil }
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("Udp:") }.map { $0.split(separator: " ") }
+        guard rows.count >= 2, let column = rows[0].firstIndex(of: "RcvbufErrors"), column < rows[1].count else { return nil }
+        return Int(rows[1][column])
+    }
+
+    /// User and system CPU time of this process so far (every thread, the kernel's share included).
+    private func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     /// The Swift source against a reference sink process (`POST /offer`).
@@ -136,8 +185,14 @@ struct DataChannelBenchmark: AsyncParsableCommand {
     private var loopbackOptions: PeerConnection.Options {
         var options = PeerConnection.Options()
         options.interfaces = .loopback
-        if let maxCongestionWindow { options.peer.sctp.maxCongestionWindow = maxCongestionWindow }
+        configure(&options.peer.sctp)
         return options
+    }
+
+    private func configure(_ sctp: inout SCTPConfiguration) {
+        if let maxCongestionWindow { sctp.maxCongestionWindow = maxCongestionWindow }
+        if let inFlightMinimum { sctp.inFlightLimit?.minimum = inFlightMinimum }
+        if noInFlightLimit { sctp.inFlightLimit = nil }
     }
 
     /// Re-runs this command inside a fresh network namespace with only `lo`, then removes it.
@@ -151,6 +206,8 @@ struct DataChannelBenchmark: AsyncParsableCommand {
         if noAiortc { arguments.append("--no-aiortc") }
         if tasksOnLoops { arguments.append("--tasks-on-loops") }
         if let maxCongestionWindow { arguments += ["--max-congestion-window", String(maxCongestionWindow)] }
+        if let inFlightMinimum { arguments += ["--in-flight-minimum", String(inFlightMinimum)] }
+        if noInFlightLimit { arguments.append("--no-in-flight-limit") }
         if let python { arguments += ["--python", python] }
         try ReferencePeers.runChecked(arguments, inheritOutput: true)
     }

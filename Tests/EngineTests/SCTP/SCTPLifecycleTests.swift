@@ -238,6 +238,83 @@ import TandemBase
         #expect(peak <= 32 * 1024 + 1200)
     }
 
+    /// Bulk data on stream 0 through a bottleneck, and a small message on stream 1 sent after `after`:
+    /// when the small message arrived (virtual time after it was sent), when the bulk was all in, and the
+    /// largest flight.
+    static func bulkWithProbe(bandwidth: Double, delay: Duration, bulk: Int, probeAfter after: Duration,
+                              configure: @escaping (inout SCTPConfiguration) -> Void) throws -> (probe: Duration?, done: Duration?, peak: Int) {
+        let pipe = SCTPTestPipe(impairments: .init(delay: delay, bandwidth: bandwidth), configure: configure)
+        pipe.connect()
+        let start = pipe.now
+        for _ in 0..<bulk / 65_536 {
+            try pipe.a.send([UInt8](repeating: 3, count: 65_536), stream: 0, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+        }
+        var peak = 0
+        var probe: Duration?
+        var done: Duration?
+        var probeSentAt: Instant?
+        pipe.run(until: {
+            peak = max(peak, pipe.a.statistics.outstandingBytes)
+            if probeSentAt == nil, pipe.now - start >= after {
+                probeSentAt = pipe.now
+                try? pipe.a.send([1, 2, 3], stream: 1, ppid: 53, ordered: true, reliability: .reliable, at: pipe.now)
+            }
+            if probe == nil, let sent = probeSentAt, pipe.messages(receivedBy: pipe.b)[1] != nil { probe = pipe.now - sent }
+            if done == nil, pipe.messages(receivedBy: pipe.b)[0]?.count == bulk / 65_536 { done = pipe.now - start }
+            return probe != nil && done != nil
+        }, limit: .seconds(120))
+        return (probe, done, peak)
+    }
+
+    /// 1 MB/s with 20 ms each way: the path holds 41 KB. Loss-based cwnd alone keeps filling the queue
+    /// (nothing is lost), so a message sent into a running transfer waits for most of a second (and
+    /// longer as cwnd grows); the limit keeps it near one round trip, and the link stays busy.
+    @Test func inFlightLimitKeepsTheQueueOfASlowPathShort() throws {
+        let limited = try Self.bulkWithProbe(bandwidth: 1e6, delay: .milliseconds(20), bulk: 4 << 20, probeAfter: .seconds(2)) {
+            $0.inFlightLimit = InFlightLimit()
+        }
+        let unlimited = try Self.bulkWithProbe(bandwidth: 1e6, delay: .milliseconds(20), bulk: 4 << 20, probeAfter: .seconds(2)) {
+            $0.inFlightLimit = nil
+        }
+        let probe = try #require(limited.probe), done = try #require(limited.done)
+        #expect(probe < .milliseconds(200))
+        // Twice the 41 KB the path holds (40 ms and a packet's time on the link).
+        #expect(limited.peak <= 90_000)
+        #expect(done < .milliseconds(4_800))
+        #expect(try #require(unlimited.probe) > .milliseconds(500))
+    }
+
+    /// 10 MB/s with 50 ms each way: the path holds 1 MB, far beyond the limit's minimum. The flight grows
+    /// past it and the transfer takes about as long as without the limit.
+    @Test func inFlightLimitGrowsWithTheBandwidthDelayProduct() throws {
+        let limited = try Self.bulkWithProbe(bandwidth: 10e6, delay: .milliseconds(50), bulk: 12 << 20, probeAfter: .seconds(1)) {
+            $0.inFlightLimit = InFlightLimit()
+        }
+        let unlimited = try Self.bulkWithProbe(bandwidth: 10e6, delay: .milliseconds(50), bulk: 12 << 20, probeAfter: .seconds(1)) {
+            $0.inFlightLimit = nil
+        }
+        #expect(limited.peak > 1_000_000)
+        let done = try #require(limited.done), doneWithout = try #require(unlimited.done)
+        #expect(done < doneWithout * 1.1)
+        #expect(try #require(limited.probe) < .milliseconds(300))
+    }
+
+    /// A lone message is one packet: without the I bit (RFC 7053) the receiver would hold its SACK for
+    /// the delayed-ack timeout, as long as the minimum RTO, and T3-rtx would fire for a chunk that arrived.
+    @Test func aLoneMessageIsAcknowledgedWithinARoundTrip() throws {
+        let pipe = SCTPTestPipe(impairments: .init(delay: .milliseconds(5)))
+        pipe.connect()
+        pipe.advance(.seconds(1))
+        for _ in 0..<3 {
+            let sent = pipe.now
+            try pipe.a.send([1, 2, 3], stream: 0, ppid: 51, ordered: true, reliability: .reliable, at: pipe.now)
+            #expect(pipe.run(until: { pipe.a.statistics.outstandingBytes == 0 }, limit: .seconds(1)))
+            #expect(pipe.now - sent < .milliseconds(20))
+            pipe.advance(.milliseconds(500))
+        }
+        #expect(pipe.a.statistics.t3Expirations == 0)
+    }
+
     @Test func smallReceiveWindowStillDeliversEverything() throws {
         let pipe = SCTPTestPipe(impairments: .init(delay: .milliseconds(2), jitter: .milliseconds(2), loss: 0.05), seed: 81) {
             $0.receiveWindow = 24_000

@@ -64,4 +64,44 @@ import TandemBase
         #expect(reassembly.bufferedBytes == 0)
         #expect(delivered.isEmpty)
     }
+
+    /// Fragments of one ordered message per stream (DATA: consecutive TSNs; I-DATA: FSNs from 0), each
+    /// fragment's bytes its index, arriving in a shuffled order with one fragment repeated.
+    static func orderedFragments(interleaved: Bool, seed: UInt64) -> (chunks: [SCTPDataChunk], message: [UInt8]) {
+        var chunks: [SCTPDataChunk] = []
+        var message: [UInt8] = []
+        for index in 0..<20 {
+            let payload = [UInt8](repeating: UInt8(index), count: 3 + index % 4)
+            message += payload
+            chunks.append(SCTPDataChunk(tsn: 1000 + UInt32(index), streamID: 2, ssn: 7, ppid: 53, unordered: false,
+                                        beginning: index == 0, ending: index == 19, payload: payload[...], interleaved: interleaved,
+                                        messageID: 0, fragmentSequence: UInt32(index)))
+        }
+        var random = SeededGenerator(seed: seed)
+        chunks.shuffle(using: &random)
+        chunks.insert(chunks[3], at: 11)
+        return (chunks, message)
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3])
+    func orderedFragmentsReassembleInAnyArrivalOrder(seed: UInt64) throws {
+        let (chunks, message) = Self.orderedFragments(interleaved: false, seed: seed)
+        var reassembly = SCTPReassembly(maxMessageSize: 1000)
+        var delivered: [SCTPReassembly.Message] = []
+        // SSN 7 is delivered once SSNs 0-6 are skipped (RFC 3758 §3.6).
+        reassembly.forward(to: 999, skipped: [.init(streamID: 2, ssn: 6)], delivering: &delivered)
+        for chunk in chunks { try reassembly.add(chunk, delivering: &delivered) }
+        #expect(delivered == [SCTPReassembly.Message(stream: 2, ppid: 53, payload: message)])
+        #expect(reassembly.bufferedBytes == 0)
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3])
+    func interleavedFragmentsReassembleInAnyArrivalOrder(seed: UInt64) throws {
+        let (chunks, message) = Self.orderedFragments(interleaved: true, seed: seed)
+        var reassembly = SCTPInterleavedReassembly(maxMessageSize: 1000)
+        var delivered: [SCTPReassembly.Message] = []
+        for chunk in chunks { try reassembly.add(chunk, delivering: &delivered) }
+        #expect(delivered == [SCTPReassembly.Message(stream: 2, ppid: 53, payload: message)])
+        #expect(reassembly.bufferedBytes == 0)
+    }
 }

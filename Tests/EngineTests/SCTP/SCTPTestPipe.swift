@@ -2,13 +2,16 @@ import TandemBase
 @testable import SCTP
 
 /// Two associations joined by an in-memory path on virtual time: each packet is delayed, may be lost,
-/// duplicated, or overtaken (random extra delay), all drawn from a seeded generator.
+/// duplicated, or overtaken (random extra delay), all drawn from a seeded generator. With a bandwidth,
+/// each direction is a bottleneck link with an unbounded queue in front of it.
 final class SCTPTestPipe {
     struct Impairments {
         var delay: Duration = .milliseconds(5)
         var jitter: Duration = .zero
         var loss = 0.0
         var duplication = 0.0
+        /// Bytes per second each direction carries; nil for no limit.
+        var bandwidth: Double?
     }
 
     private struct InFlight {
@@ -36,6 +39,8 @@ final class SCTPTestPipe {
     private var random: SeededGenerator
     private var inFlight: [InFlight] = []
     private var order: UInt64 = 0
+    /// When each direction's link (A to B, B to A) has sent what is queued for it.
+    private var linkFreeAt: [Bool: Instant] = [:]
 
     /// A pipe between two given associations (their configurations must agree on the MTU).
     init(a: SCTPAssociation, b: SCTPAssociation, impairments: Impairments, seed: UInt64) {
@@ -121,13 +126,18 @@ final class SCTPTestPipe {
         if toB ? blockAToB : blockBToA { return }
         if impairments.loss > 0, Double.random(in: 0..<1, using: &random) < impairments.loss { return }
         let copies = impairments.duplication > 0 && Double.random(in: 0..<1, using: &random) < impairments.duplication ? 2 : 1
+        var departure = now
+        if let bandwidth = impairments.bandwidth {
+            departure = max(now, linkFreeAt[toB] ?? now) + .nanoseconds(Int64(Double(packet.count) / bandwidth * 1e9))
+            linkFreeAt[toB] = departure
+        }
         for _ in 0..<copies {
             var delay = impairments.delay
             if impairments.jitter > .zero {
                 delay += .nanoseconds(Int64.random(in: 0..<impairments.jitter.nanoseconds, using: &random))
             }
             order += 1
-            let item = InFlight(deliverAt: now + delay, order: order, toB: toB, bytes: packet)
+            let item = InFlight(deliverAt: departure + delay, order: order, toB: toB, bytes: packet)
             // Keep the queue sorted by delivery time, then by send order.
             var low = 0, high = inFlight.count
             while low < high {
