@@ -13,18 +13,19 @@ import TandemBase
 ///
 /// The kernel's cost per datagram (a system call, routing, headers, and on loopback the receiver's
 /// delivery too) is most of a bulk data-channel transfer's CPU, so on Linux the socket moves datagrams in
-/// bulk: `recvmmsg` reads several per call, and with UDP GRO the kernel hands over runs of equal-sized
-/// datagrams of one flow as one buffer, cut up again here by the segment size it reports. Writes wait
-/// for `flush`, where they are copied into one buffer and a run of equal-sized datagrams to one
-/// destination leaves as one UDP GSO write (`UDP_SEGMENT`), which the kernel cuts into the datagrams.
+/// bulk: `recvmmsg` reads several per call, and writes wait for `flush`, where they are copied into one
+/// buffer and a run of equal-sized datagrams to one destination leaves as one UDP GSO write
+/// (`UDP_SEGMENT`), which the kernel cuts into the datagrams.
 public final class UDPSocket: Sendable {
     public static let socketBufferBytes = 4 * 1024 * 1024
-    /// Datagrams (or GRO runs) one `recvmmsg` call reads, and such calls per batch of reads.
+    /// Datagrams one `recvmmsg` call reads, and such calls per batch of reads.
     static let vectorReadCount = 8
     static let readsPerBatch: UInt = 4
-    /// Room for one read: a GRO run is at most one maximal UDP payload; without GRO a datagram larger
-    /// than the engine's (at most 1200 bytes; other stacks similar) would be truncated.
-    static let readSize = System.supportsUDPReceiveOffload ? 65_536 : 2048
+    /// Room for one datagram: larger than the engine's (at most 1200 bytes; other stacks similar).
+    /// UDP GRO is not used: its receive buffers (a maximal UDP payload per read) cost more than they
+    /// saved: bulk data channel 145 MB/s with it against 175 MB/s without, and +0.6 ms on the connect
+    /// benchmark (BENCHMARKS.md).
+    static let readSize = 2048
     /// A GSO write carries at most 64 segments (the kernel's UDP_MAX_SEGMENTS) and one UDP payload.
     static let maxSegments = 64
     static let maxSegmentedBytes = 65_000
@@ -46,18 +47,13 @@ public final class UDPSocket: Sendable {
         onDatagram: @escaping @Sendable (_ bytes: [UInt8], _ from: TransportAddress, _ to: TransportAddress) -> Void,
         onReadBatchEnd: @escaping @Sendable () -> Void = {}
     ) async throws -> UDPSocket {
-        var bootstrap = DatagramBootstrap(group: eventLoop)
+        let channel = try await DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(socketBufferBytes))
             .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(socketBufferBytes))
             .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
             .channelOption(.maxMessagesPerRead, value: readsPerBatch)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: vectorReadCount * readSize))
-        if System.supportsUDPReceiveOffload {
-            bootstrap = bootstrap.channelOption(.datagramReceiveOffload, value: true)
-                .channelOption(.datagramReceiveSegmentSize, value: true)
-        }
-        let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(DatagramInbound(onDatagram: onDatagram, onReadBatchEnd: onReadBatchEnd))
@@ -179,19 +175,7 @@ private final class DatagramInbound: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let local = localAddress, let from = source(envelope.remoteAddress) else { return }
-        // A GRO run: datagrams of `segment` bytes back to back, the last one possibly shorter.
-        guard let segment = envelope.metadata?.segmentSize, segment > 0, envelope.data.readableBytes > segment else {
-            onDatagram(Array(envelope.data.readableBytesView), from, local)
-            return
-        }
-        envelope.data.withUnsafeReadableBytes { bytes in
-            var start = 0
-            while start < bytes.count {
-                let end = min(start + segment, bytes.count)
-                onDatagram(Array(bytes[start..<end]), from, local)
-                start = end
-            }
-        }
+        onDatagram(Array(envelope.data.readableBytesView), from, local)
     }
 
     private func source(_ address: SocketAddress) -> TransportAddress? {
