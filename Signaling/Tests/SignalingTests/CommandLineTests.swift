@@ -10,6 +10,7 @@ import SQLiteKit
 import Synchronization
 import Testing
 import SignalingService
+import SignalingModel
 import SignalingStore
 
 /// The built `tandem` executable as scripts and operators run it (issue 5, point 9: the command-line contract).
@@ -297,7 +298,7 @@ struct CommandLineTests {
 
         let intact = try await TandemBinary.run(["audit", "verify", "--data-dir", directory])
         #expect(intact.status == 0, "\(intact.output)\(intact.errors)")
-        #expect(intact.output.contains("audit chain intact: 4 records, head 4 "))
+        #expect(intact.output.contains("audit chain intact: 4 records, head 4:"))
 
         func tamper(_ statement: String) async throws {
             let path = directory + "/" + StoreFactory.databaseFileName
@@ -322,6 +323,52 @@ struct CommandLineTests {
         #expect(missing.status == 2 && missing.errors.contains("no Tandem database"), "\(missing.errors)")
         #expect(!missing.output.contains("intact"))
         #expect(!FileManager.default.fileExists(atPath: wrong))
+    }
+
+    @Test("audit verify --expect-head: a head kept from an earlier run still matches as the chain grows; a chain replaced by a self-consistent one fails it")
+    func auditVerifyAgainstAKeptHead() async throws {
+        let directory = try TemporaryDirectory.make()
+        let path = directory + "/" + StoreFactory.databaseFileName
+        func append(_ count: Int, reason: String) async throws {
+            let store = try await StoreFactory.open(dataDirectory: directory, logger: TestBackend.quietLogger)
+            for index in 0..<count {
+                _ = try await store.appendAudit(AuditEntry(time: Int64(index), tenantID: "acme", actor: "user:u1",
+                                                           action: "test.\(index)", outcome: .info, reason: reason))
+            }
+            try await store.close()
+        }
+        try await append(3, reason: "genuine")
+        let first = try await TandemBinary.run(["audit", "verify", "--data-dir", directory])
+        let kept = String(try #require(first.output.firstMatch(of: /head ([0-9]+:[0-9a-f]{64})/)?.1))
+        #expect(kept.hasPrefix("3:"))
+
+        try await append(2, reason: "later")   // the chain grows past the kept head
+        let grown = try await TandemBinary.run(["audit", "verify", "--data-dir", directory, "--expect-head", kept])
+        #expect(grown.status == 0, "\(grown.output)\(grown.errors)")
+        #expect(grown.output.contains("5 records") && grown.output.contains("record 3 matches the head kept outside"))
+
+        // Someone with write access replaces the whole chain: every record and the head rewritten, all hashes
+        // recomputed by the store itself, so the chain alone looks intact.
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: TestBackend.quietLogger)
+        _ = try await connection.query("DELETE FROM audit")
+        _ = try await connection.query("DELETE FROM audit_head")
+        try await connection.close()
+        try await append(5, reason: "forged")
+        let alone = try await TandemBinary.run(["audit", "verify", "--data-dir", directory])
+        #expect(alone.status == 0 && alone.output.contains("intact: 5 records"), "\(alone.output)")
+        let replaced = try await TandemBinary.run(["audit", "verify", "--data-dir", directory, "--expect-head", kept])
+        #expect(replaced.status == 1, "\(replaced.output)\(replaced.errors)")
+        #expect(replaced.output.contains("record 3 does not carry the hash kept outside the database"))
+
+        // A kept head past the end of the chain: the newest records were removed, head included.
+        let ahead = try await TandemBinary.run(["audit", "verify", "--data-dir", directory, "--expect-head",
+                                                "9:" + String(repeating: "a", count: 64)])
+        #expect(ahead.status == 1 && ahead.output.contains("before record 9 kept outside the database"), "\(ahead.output)")
+
+        for malformed in ["3", "3:abc", "x:" + String(repeating: "a", count: 64), "0:" + String(repeating: "a", count: 64)] {
+            let refused = try await TandemBinary.run(["audit", "verify", "--data-dir", directory, "--expect-head", malformed])
+            #expect(refused.status == 64 && refused.errors.contains("SEQUENCE:HASH"), "\(malformed): \(refused.errors)")
+        }
     }
 
     @Test("--listen takes localhost:PORT and [::1]:PORT with a well-formed issuer; without it the config file's host and port apply")

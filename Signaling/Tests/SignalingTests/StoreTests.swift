@@ -220,9 +220,11 @@ struct StoreTests {
     func auditRetention(backend: TestBackend) async throws {
         let (store, _) = try await backend.makeStore()
         defer { Task { try? await store.close() } }
+        var hashes: [Int64: String] = [:]
         for index in 0..<10 {
-            try await store.appendAudit(AuditEntry(time: Int64(index * 100), tenantID: nil, actor: "system",
-                                                   action: "test", outcome: .info, reason: "\(index)"))
+            let record = try await store.appendAudit(AuditEntry(time: Int64(index * 100), tenantID: nil, actor: "system",
+                                                                action: "test", outcome: .info, reason: "\(index)"))
+            hashes[record.sequence] = record.hash
         }
         let removed = try await store.pruneAudit(before: 450) { count in
             AuditEntry(time: 1000, tenantID: nil, actor: "system", action: "retention", outcome: .info,
@@ -240,6 +242,17 @@ struct StoreTests {
                                                           outcome: .info, reason: "after pruning"))
         #expect(next.sequence == 12)
         #expect(try await AuditVerification.verify(store).intact)
+
+        // Heads kept outside the database before the pruning: the anchor's and a kept record's still match; a
+        // removed one cannot be compared any more and says so; a wrong hash is a replaced chain.
+        for sequence: Int64 in [5, 7] {
+            let kept = AuditVerification.KnownRecord(sequence: sequence, hash: try #require(hashes[sequence]))
+            #expect(try await AuditVerification.verify(store, expecting: kept).intact)
+        }
+        let pruned = AuditVerification.KnownRecord(sequence: 3, hash: try #require(hashes[3]))
+        #expect(try await AuditVerification.verify(store, expecting: pruned).problem?.contains("removed by retention") == true)
+        let wrong = AuditVerification.KnownRecord(sequence: 7, hash: try #require(hashes[8]))
+        #expect(try await AuditVerification.verify(store, expecting: wrong).problem?.contains("the chain was replaced") == true)
     }
 
     @Test("Concurrent appends all land, in one unbroken chain", arguments: TestBackend.available)
