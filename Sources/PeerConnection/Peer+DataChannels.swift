@@ -62,7 +62,8 @@ extension Peer {
     /// datagrams that arrived together. RFC 9260 §6.2 asks for a SACK for at least every second packet,
     /// but nothing leaves before the batch ends, so SACKs built per packet would all go out together,
     /// each superseding the one before: the single SACK at the end acknowledges the same TSNs at the
-    /// same moment (Linux TCP's receive offload sends one ACK per coalesced batch the same way).
+    /// same moment (Linux TCP's receive offload sends one ACK per coalesced batch the same way). The
+    /// runtime ends a batch after at most eight datagrams, which bounds the stretch between SACKs.
     func receiveSCTP(_ packet: [UInt8], at now: Instant) {
         dataChannels.handlePacket(packet, at: now)
         while let event = dataChannels.pollEvent() { emit(.dataChannel(event)) }
